@@ -1,0 +1,134 @@
+"""Typed errors of dinamis_widgets.
+
+Every error the toolkit raises derives from :class:`DinamisError`, so a notebook can catch them all with
+one ``except`` clause, and a user interface can show :attr:`DinamisError.message` without a traceback.
+HTTP errors keep the status code and the message of the service that answered.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "AuthenticationError",
+    "ConfigurationError",
+    "DinamisError",
+    "HTTPServiceError",
+    "LoadError",
+    "NotSignableError",
+    "QueryError",
+    "SearchError",
+    "SigningError",
+    "TwinError",
+    "ValidityError",
+    "mask_signatures",
+]
+
+_SIGNATURE_RE = re.compile(r"(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s\"'<>]+", re.I)
+
+
+def mask_signatures(text: str) -> str:
+    """Mask the secret parts of presigned URLs found in ``text``.
+
+    Parameters
+    ----------
+    text
+        Any text, such as an error message of GDAL that quotes a signed URL.
+
+    Returns
+    -------
+    str
+        The same text where the values of ``X-Amz-Signature``, ``X-Amz-Credential`` and
+        ``X-Amz-Security-Token`` are replaced by ``***``.
+
+    Examples
+    --------
+    >>> mask_signatures("https://h/f.tif?X-Amz-Expires=60&X-Amz-Signature=abcdef")
+    'https://h/f.tif?X-Amz-Expires=60&X-Amz-Signature=***'
+    """
+    return _SIGNATURE_RE.sub(r"\1***", text)
+
+
+class DinamisError(Exception):
+    """Base class of every error raised by dinamis_widgets.
+
+    Parameters
+    ----------
+    message
+        What went wrong and, where the user can act, what to do. Signatures are masked.
+    """
+
+    def __init__(self, message: str) -> None:
+        self.message = mask_signatures(message)
+        super().__init__(self.message)
+
+
+class ConfigurationError(DinamisError):
+    """A setting, profile or environment variable is missing or invalid."""
+
+
+class TwinError(DinamisError):
+    """The offline twin could not start, or one of its services failed."""
+
+
+class HTTPServiceError(DinamisError):
+    """A service answered with an HTTP error.
+
+    Parameters
+    ----------
+    message
+        What the toolkit was doing.
+    status
+        The HTTP status code, or None when no answer was received.
+    service_message
+        The message the service gave (its ``detail`` or body), if any.
+    url
+        The URL requested (signatures masked).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        service_message: str = "",
+        url: str = "",
+    ) -> None:
+        self.status = status
+        self.service_message = mask_signatures(service_message)
+        self.url = mask_signatures(url)
+        full = message
+        if status is not None:
+            full += f" (HTTP {status}"
+            if self.service_message:
+                full += f": {self.service_message}"
+            full += ")"
+        super().__init__(full)
+
+
+class AuthenticationError(HTTPServiceError):
+    """The signing service refused the credentials, or none could be found."""
+
+
+class SigningError(HTTPServiceError):
+    """The signing service failed to sign URLs."""
+
+
+class NotSignableError(DinamisError):
+    """The product cannot be signed (BRUT level, or a provider other than MTD and SEAS Guyane)."""
+
+
+class ValidityError(DinamisError, ValueError):
+    """A validity (duration of a signed URL) is malformed, not positive, or above the maximum."""
+
+
+class QueryError(DinamisError, ValueError):
+    """A search query is invalid (AOI, dates, unknown property, unsupported parameter)."""
+
+
+class SearchError(HTTPServiceError):
+    """The STAC API failed to answer a search."""
+
+
+class LoadError(DinamisError):
+    """Assets could not be loaded into a cube."""
