@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 
@@ -40,15 +41,19 @@ def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
     """Return a ``preexec_fn`` asking Linux to send ``sig`` to the child when its parent dies.
 
     It keeps a killed notebook kernel or test runner from leaving a database or servers behind.
-    On systems without ``prctl`` it does nothing.
+    On systems without ``prctl`` it does nothing. Linux ties the signal to the *thread* that started
+    the child, so it is only asked for from the main thread (a worker thread that ends would otherwise
+    take the twin with it).
     """
+    from_main_thread = threading.current_thread() is threading.main_thread()
 
     def _preexec() -> None:  # pragma: no cover - runs in the child
-        try:
-            libc = ctypes.CDLL("libc.so.6", use_errno=True)
-            libc.prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
-        except OSError:
-            pass
+        if from_main_thread:
+            try:
+                libc = ctypes.CDLL("libc.so.6", use_errno=True)
+                libc.prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
+            except OSError:
+                pass
         # A new process group, so that a Ctrl-C in a terminal reaches the parent only, which then
         # stops its children in order.
         os.setpgrp()

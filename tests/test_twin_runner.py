@@ -1,0 +1,111 @@
+"""Life cycle of the twin: start, what it prints, clean-up of processes and files, start-up time."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+import requests
+
+from dinamis_widgets import twin as twin_mod
+
+
+def _twin_dirs() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("dinamis-twin-*"))
+
+
+def _children() -> set[int]:
+    return {p.pid for p in psutil.Process().children(recursive=True)}
+
+
+def test_start_serves_three_services_and_cleans_up() -> None:
+    before_dirs, before_kids = _twin_dirs(), _children()
+    saved = os.environ.get("TLD_SIGNING_ENDPOINT")
+    t0 = time.monotonic()
+    with twin_mod.start() as t:
+        elapsed = time.monotonic() - t0
+        print(f"twin ready in {elapsed:.1f} s")
+        assert t.stac_api.startswith("http://127.0.0.1:") and t.stac_api.endswith("/")
+        assert t.signing.startswith("http://127.0.0.1:") and t.signing.endswith("/")
+        assert t.data.startswith("http://127.0.0.1:") and not t.data.endswith("/")
+        assert requests.get(t.stac_api, timeout=5).json()["type"] == "Catalog"
+        assert requests.get(t.signing + "openapi.json", timeout=5).ok
+        assert requests.get(t.data + "/_twin/health", timeout=5).ok
+        # this process now points at the twin
+        assert os.environ["TLD_SIGNING_ENDPOINT"] == t.signing
+        assert os.environ["DINAMIS_STAC_API"] == t.stac_api
+        kids = _children() - before_kids
+        assert len(kids) >= 2, "a database and a service process"
+        workdir = t.workdir
+        assert workdir.exists()
+    assert os.environ.get("TLD_SIGNING_ENDPOINT") == saved
+    assert not workdir.exists()
+    time.sleep(0.2)
+    assert not any(psutil.pid_exists(k) and psutil.Process(k).status() != psutil.STATUS_ZOMBIE
+                   for k in kids)
+    assert _twin_dirs() <= before_dirs
+
+
+def _read_json_line(proc: subprocess.Popen[str], timeout: float = 120) -> dict[str, Any]:
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if line.strip().startswith("{"):
+            return dict(json.loads(line))
+        if proc.poll() is not None:
+            break
+    raise AssertionError(f"no JSON line; stderr: {proc.stderr.read() if proc.stderr else ''}")
+
+
+def test_cli_prints_json_serves_and_cleans_up_on_sigint() -> None:
+    before_dirs = _twin_dirs()
+    proc = subprocess.Popen([sys.executable, "-m", "dinamis_widgets", "twin", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        info = _read_json_line(proc)
+        assert {"stac_api", "signing", "data", "access_key", "secret_key"} <= set(info)
+        r = requests.post(info["signing"] + "sign_urls", timeout=10,
+                          headers={"access-key": info["access_key"],
+                                   "secret-key": info["secret_key"]},
+                          json={"urls": [info["data"] + "/x/y.tif"]})
+        assert r.ok, r.text
+        assert requests.get(info["stac_api"] + "collections", timeout=10).ok
+        kids = {p.pid for p in psutil.Process(proc.pid).children(recursive=True)}
+        assert kids
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    time.sleep(0.3)
+    assert not any(psutil.pid_exists(k) and psutil.Process(k).status() != psutil.STATUS_ZOMBIE
+                   for k in kids)
+    assert _twin_dirs() <= before_dirs
+
+
+def test_children_die_with_a_killed_parent_and_leftovers_are_swept() -> None:
+    before_dirs = _twin_dirs()
+    proc = subprocess.Popen([sys.executable, "-m", "dinamis_widgets", "twin", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    info = _read_json_line(proc)
+    kids = [psutil.Process(p.pid) for p in psutil.Process(proc.pid).children(recursive=True)]
+    proc.kill()  # SIGKILL: no clean-up code runs in the parent
+    proc.wait()
+    gone, alive = psutil.wait_procs(kids, timeout=30)
+    assert not alive, f"left running: {[p.info for p in alive]}"
+    with __import__("pytest").raises(requests.ConnectionError):
+        requests.get(info["stac_api"], timeout=2)
+    leftovers = _twin_dirs() - before_dirs
+    # the next twin removes the folder the killed one could not
+    with twin_mod.start(configure_environment=False):
+        pass
+    assert not (leftovers & _twin_dirs())
