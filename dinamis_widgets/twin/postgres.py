@@ -230,24 +230,23 @@ class PgstacCluster:
         from pypgstac.load import Loader, Methods
 
         with PgstacDB(dsn=self.dsn) as db:
-            loader = Loader(db=db)
-            loader.load_collections(iter(list(collections)), insert_mode=Methods.upsert)
-            loader.load_items(iter(list(items)), insert_mode=Methods.upsert)
+            Loader(db=db).load_collections(iter(list(collections)), insert_mode=Methods.upsert)
         queryables = list(queryables)
         with self._connect() as conn:
             # Our definitions replace pgstac's defaults of the same names (it may hold one, global).
+            # No index: the twin holds a few dozen items, and pgstac would build one per queryable
+            # and partition (a minute of start-up for nothing).
             conn.execute("DELETE FROM pgstac.queryables WHERE name = ANY(%s)",
                          (sorted({q[0] for q in queryables}),))
             for name, definition, wrapper, collection_ids in queryables:
                 conn.execute(
                     "INSERT INTO pgstac.queryables (name, definition, property_wrapper, "
-                    "property_index_type, collection_ids) VALUES (%s, %s::jsonb, %s, %s, %s)",
-                    (name, _json(definition), wrapper, "BTREE" if wrapper else None,
-                     collection_ids),
+                    "property_index_type, collection_ids) VALUES (%s, %s::jsonb, %s, NULL, %s)",
+                    (name, _json(definition), wrapper, collection_ids),
                 )
-            # Items were loaded before the indexes the queryables ask for: build them now, and
-            # refresh the statistics the planner and the collection extents use.
-            conn.execute("SELECT pgstac.maintain_partitions()")
+        with PgstacDB(dsn=self.dsn) as db:
+            Loader(db=db).load_items(iter(list(items)), insert_mode=Methods.upsert)
+        with self._connect() as conn:
             conn.execute("ANALYZE")
 
     def stop(self) -> None:
