@@ -132,6 +132,8 @@ class Twin:
         self._stopped = True
         for proc in self._procs:
             stop_process(proc, signal.SIGTERM, timeout=10)
+            if proc.stdout is not None:
+                proc.stdout.close()
         if self._cluster is not None:
             self._cluster.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
