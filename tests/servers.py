@@ -20,21 +20,23 @@ from typing import Any
 
 import uvicorn
 
+from dinamis_widgets.twin import processes
+
 __all__ = ["bind_loopback", "run_app", "socket_url", "write_cog"]
 
 
 def bind_loopback() -> socket.socket:
     """Bind a TCP socket to a free port of 127.0.0.1 (the port is known before the app is made).
 
+    It has the object store's send buffer (see
+    :data:`dinamis_widgets.twin.processes.STORE_SEND_BUFFER`), so byte counters are exact.
+
     Returns
     -------
     socket.socket
-        A bound socket, not yet listening; :func:`run_app` serves on it and closes it.
+        A bound, listening socket; :func:`run_app` serves on it and closes it.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
+    return processes.bind_loopback(0, send_buffer=processes.STORE_SEND_BUFFER)
 
 
 def socket_url(sock: socket.socket) -> str:

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -19,16 +18,12 @@ import requests
 from dinamis_widgets import twin as twin_mod
 
 
-def _twin_dirs() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob("dinamis-twin-*"))
-
-
 def _children() -> set[int]:
     return {p.pid for p in psutil.Process().children(recursive=True)}
 
 
 def test_start_serves_three_services_and_cleans_up() -> None:
-    before_dirs, before_kids = _twin_dirs(), _children()
+    before_kids = _children()
     saved = os.environ.get("TLD_SIGNING_ENDPOINT")
     t0 = time.monotonic()
     with twin_mod.start() as t:
@@ -52,7 +47,6 @@ def test_start_serves_three_services_and_cleans_up() -> None:
     time.sleep(0.2)
     assert not any(psutil.pid_exists(k) and psutil.Process(k).status() != psutil.STATUS_ZOMBIE
                    for k in kids)
-    assert _twin_dirs() <= before_dirs
 
 
 def _read_json_line(proc: subprocess.Popen[str], timeout: float = 120) -> dict[str, Any]:
@@ -68,12 +62,13 @@ def _read_json_line(proc: subprocess.Popen[str], timeout: float = 120) -> dict[s
 
 
 def test_cli_prints_json_serves_and_cleans_up_on_sigint() -> None:
-    before_dirs = _twin_dirs()
     proc = subprocess.Popen([sys.executable, "-m", "dinamis_widgets", "twin", "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         info = _read_json_line(proc)
         assert {"stac_api", "signing", "data", "access_key", "secret_key"} <= set(info)
+        workdir = Path(info["workdir"])
+        assert workdir.exists()
         r = requests.post(info["signing"] + "sign_urls", timeout=10,
                           headers={"access-key": info["access_key"],
                                    "secret-key": info["secret_key"]},
@@ -90,11 +85,10 @@ def test_cli_prints_json_serves_and_cleans_up_on_sigint() -> None:
     time.sleep(0.3)
     assert not any(psutil.pid_exists(k) and psutil.Process(k).status() != psutil.STATUS_ZOMBIE
                    for k in kids)
-    assert _twin_dirs() <= before_dirs
+    assert not workdir.exists()
 
 
 def test_children_die_with_a_killed_parent_and_leftovers_are_swept() -> None:
-    before_dirs = _twin_dirs()
     proc = subprocess.Popen([sys.executable, "-m", "dinamis_widgets", "twin", "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     info = _read_json_line(proc)
@@ -105,8 +99,9 @@ def test_children_die_with_a_killed_parent_and_leftovers_are_swept() -> None:
     assert not alive, f"left running: {[p.info for p in alive]}"
     with pytest.raises(requests.ConnectionError):
         requests.get(info["stac_api"], timeout=2)
-    leftovers = _twin_dirs() - before_dirs
+    leftover = Path(info["workdir"])
+    assert leftover.exists()
     # the next twin removes the folder the killed one could not
     with twin_mod.start(configure_environment=False):
         pass
-    assert not (leftovers & _twin_dirs())
+    assert not leftover.exists()

@@ -27,13 +27,12 @@ import requests
 
 from ..errors import TwinError
 from .config import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, ServicesConfig
-from .processes import bind_loopback, die_with_parent, log_tail, stop_process
+from .processes import STORE_SEND_BUFFER, bind_loopback, die_with_parent, log_tail, stop_process
 from .queryables import queryables_for
 
 __all__ = ["Twin", "start"]
 
 _WORKDIR_PREFIX = "dinamis-twin-"
-_ENV_SAVED: dict[str, str | None] = {}
 
 
 @dataclass
@@ -66,7 +65,7 @@ class Twin:
     workdir: Path
     _procs: list[Any] = field(default_factory=list, repr=False)
     _cluster: Any = field(default=None, repr=False)
-    _set_env: bool = field(default=False, repr=False)
+    _saved_env: dict[str, str | None] | None = field(default=None, repr=False)
     _stopped: bool = field(default=False, repr=False)
 
     # -- what other processes need ---------------------------------------------------------------
@@ -93,7 +92,8 @@ class Twin:
         return {
             "stac_api": self.stac_api, "signing": self.signing, "data": self.data,
             "access_key": self.access_key, "secret_key": self.secret_key,
-            "admin_token": self.admin_token, "scenes": str(self.scenes.root), "env": self.env(),
+            "admin_token": self.admin_token, "scenes": str(self.scenes.root),
+            "workdir": str(self.workdir), "env": self.env(),
         }
 
     # -- control routes --------------------------------------------------------------------------
@@ -137,8 +137,8 @@ class Twin:
         if self._cluster is not None:
             self._cluster.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
-        if self._set_env:
-            _restore_env()
+        if self._saved_env is not None:
+            _restore_env(self._saved_env)
         with contextlib.suppress(ValueError):
             atexit.unregister(self.stop)
 
@@ -150,19 +150,19 @@ class Twin:
         self.stop()
 
 
-def _apply_env(env: dict[str, str]) -> None:
-    for k, v in env.items():
-        _ENV_SAVED.setdefault(k, os.environ.get(k))
-        os.environ[k] = v
+def _apply_env(env: dict[str, str]) -> dict[str, str | None]:
+    """Set ``env`` in this process; return the previous values, for :func:`_restore_env`."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    return saved
 
 
-def _restore_env() -> None:
-    for k, v in _ENV_SAVED.items():
+def _restore_env(saved: dict[str, str | None]) -> None:
+    for k, v in saved.items():
         if v is None:
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
-    _ENV_SAVED.clear()
 
 
 def _sweep_stale_workdirs() -> None:
@@ -239,8 +239,8 @@ def start(*, seed: int = 0, scene_set: str = "default", ports: tuple[int, int, i
     _sweep_stale_workdirs()
     workdir = Path(tempfile.mkdtemp(prefix=_WORKDIR_PREFIX))
     (workdir / "owner.pid").write_text(str(os.getpid()))
-    socks = {name: bind_loopback(p) for name, p in
-             zip(("stac_api", "signing", "data"), ports or (0, 0, 0), strict=True)}
+    socks = {name: bind_loopback(p, send_buffer=STORE_SEND_BUFFER if name == "data" else None)
+             for name, p in zip(("stac_api", "signing", "data"), ports or (0, 0, 0), strict=True)}
     urls = {name: f"http://127.0.0.1:{s.getsockname()[1]}" for name, s in socks.items()}
     cfg = ServicesConfig(data_root=scenes.data_root, data_url=urls["data"],
                          signing_url=urls["signing"] + "/")
@@ -265,8 +265,7 @@ def start(*, seed: int = 0, scene_set: str = "default", ports: tuple[int, int, i
         for s in socks.values():
             s.close()
     if configure_environment:
-        _apply_env(twin.env())
-        twin._set_env = True
+        twin._saved_env = _apply_env(twin.env())
     return twin
 
 
