@@ -1,0 +1,172 @@
+"""Read-time signing: a computation longer than the signatures' validity (2 s) against a slowed store
+completes with the right numbers, with threads, processes and a dask.distributed LocalCluster; a read
+meeting an expired signature re-signs and retries once; errors never show a signature."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import dask
+import numpy as np
+import pystac
+import pytest
+
+from dinamis_widgets.errors import LoadError
+from dinamis_widgets.indices import ndvi
+from dinamis_widgets.load import LoadOptions, load
+from dinamis_widgets.reader import clear_gdal_cache, reader_stats, reset_reader_stats
+from dinamis_widgets.signer import SignedURL, Signer, parse_signed_url
+from dinamis_widgets.twin.scenes import expected_ndvi
+
+pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
+              pytest.mark.filterwarnings("ignore::DeprecationWarning:odc.geo.*"),
+              pytest.mark.slow]
+
+VALIDITY = 2  # seconds
+LATENCY = 0.25  # seconds per request to the MS files
+
+
+@pytest.fixture(scope="module")
+def spot(twin_items: list[dict[str, Any]]) -> pystac.Item:
+    return next(pystac.Item.from_dict(d) for d in twin_items
+                if d["id"].endswith("W001N46_SCENE1") and d["properties"]["processing:level"] == "ORTHO")
+
+
+@pytest.fixture()
+def short_signer(twin: Any) -> Signer:
+    """Signatures valid 2 s, reused while at least 1 s is left."""
+    return Signer.from_settings(validity=VALIDITY, margin=1.0)
+
+
+@pytest.fixture()
+def slow_store(twin: Any) -> Iterator[None]:
+    clear_gdal_cache()
+    twin.clear_faults()
+    twin.set_faults(kind="latency", seconds=LATENCY, match="_MS.tif")
+    try:
+        yield
+    finally:
+        twin.clear_faults()
+
+
+def _check(out: Any, item: pystac.Item) -> None:
+    np.testing.assert_allclose(out.values[0], expected_ndvi(item.id), atol=1e-6, equal_nan=True)
+
+
+def _run(ds: Any, **config: Any) -> tuple[Any, float]:
+    start = time.monotonic()
+    with dask.config.set(**config):
+        out = ndvi(ds).compute()
+    return out, time.monotonic() - start
+
+
+def test_long_computation_with_threads(twin: Any, spot: pystac.Item, short_signer: Signer,
+                                       slow_store: None) -> None:
+    reset_reader_stats()
+    ds = load([spot], bands=["red", "nir"], chunks=128, signer=short_signer)
+    twin.reset_store_stats()
+    out, elapsed = _run(ds, scheduler="threads", num_workers=2)
+    _check(out, spot)
+    assert elapsed > 1.5 * VALIDITY, elapsed
+    assert short_signer.stats["requests"] >= 2  # signed again during the computation
+    assert reader_stats()["reads"] == 16
+
+
+def test_long_computation_with_processes(twin: Any, spot: pystac.Item, short_signer: Signer,
+                                         slow_store: None) -> None:
+    ds = load([spot], bands=["red", "nir"], chunks=128, signer=short_signer)
+    out, elapsed = _run(ds, scheduler="processes", num_workers=2)
+    _check(out, spot)
+    assert elapsed > 1.5 * VALIDITY, elapsed
+
+
+def test_long_computation_on_a_local_cluster(twin: Any, spot: pystac.Item, short_signer: Signer,
+                                             slow_store: None) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        ds = load([spot], bands=["red", "nir"], chunks=128, signer=short_signer)
+        start = time.monotonic()
+        out = ndvi(ds).compute()
+        elapsed = time.monotonic() - start
+        per_worker = client.run(reader_stats)
+    _check(out, spot)
+    assert elapsed > 1.5 * VALIDITY, elapsed
+    assert sum(s.get("reads", 0) for s in per_worker.values()) == 16  # one read per chunk, cluster-wide
+
+
+def test_workers_can_sign_with_their_own_settings(twin: Any, spot: pystac.Item) -> None:
+    """ship_signer=False: no credentials in the graph; each process signs with its environment."""
+    import cloudpickle
+
+    ds = load([spot], bands=["red", "nir"], chunks=256, options=LoadOptions(ship_signer=False))
+    assert twin.secret_key.encode() not in cloudpickle.dumps(dict(ds.__dask_graph__()))
+    out, _ = _run(ds, scheduler="processes", num_workers=2)
+    _check(out, spot)
+
+
+class _StaleFirst(Signer):
+    """Hands out an expired signature first (as a cache that went stale would), a fresh one when forced."""
+
+    def __init__(self, stale: dict[str, str], **kw: Any) -> None:
+        super().__init__(**kw)
+        self.stale = stale
+        self.forced = 0
+
+    def resign_url(self, url: str, validity: Any = None, *, force: bool = False) -> SignedURL:
+        if force:
+            self.forced += 1
+        elif url in self.stale:
+            parsed = parse_signed_url(self.stale[url])
+            assert parsed is not None
+            return parsed
+        return super().resign_url(url, validity, force=force)
+
+
+def _expired(twin: Any, url: str) -> str:
+    signer = Signer.from_settings(validity=1)
+    signed = signer.sign_url(url)
+    assert signed.expiry is not None
+    time.sleep(max(0.0, (signed.expiry - datetime.now(UTC) + timedelta(seconds=0.2)).total_seconds()))
+    return signed.href
+
+
+def test_a_read_meeting_an_expired_signature_resigns_and_retries_once(twin: Any, spot: pystac.Item) -> None:
+    clear_gdal_cache()
+    reset_reader_stats()
+    href = spot.assets["multispectral"].href
+    base = Signer.from_settings()
+    signer = _StaleFirst({href: _expired(twin, href)}, endpoint=base.endpoint,
+                         signable_hosts=base.signable_hosts)
+    ds = load([spot], bands=["red", "nir"], signer=signer)
+    twin.reset_store_stats()
+    out = ndvi(ds).compute(scheduler="synchronous")
+    _check(out, spot)
+    assert twin.store_stats()["by_status"].get("403", 0) >= 1
+    assert reader_stats()["retries"] == 1 and signer.forced == 1
+
+
+class _AlwaysStale(_StaleFirst):
+    def resign_url(self, url: str, validity: Any = None, *, force: bool = False) -> SignedURL:
+        parsed = parse_signed_url(self.stale[url])
+        assert parsed is not None
+        return parsed
+
+
+def test_a_read_failing_twice_raises_with_the_signature_masked(twin: Any, spot: pystac.Item) -> None:
+    clear_gdal_cache()
+    href = spot.assets["multispectral"].href
+    base = Signer.from_settings()
+    signer = _AlwaysStale({href: _expired(twin, href)}, endpoint=base.endpoint,
+                          signable_hosts=base.signable_hosts)
+    ds = load([spot], bands=["red", "nir"], signer=signer)
+    with pytest.raises(LoadError) as info:
+        ds.compute(scheduler="synchronous")
+    text = str(info.value) + repr(info.value)
+    assert "_MS.tif" in text
+    assert not re.search(r"X-Amz-Signature=[0-9a-f]{16}", text)
+    assert info.value.__cause__ is None and info.value.__suppress_context__
