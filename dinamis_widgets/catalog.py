@@ -1,0 +1,246 @@
+"""Open a catalogue: a pystac-client ``Client`` for a profile (``twin``, ``dinamis``...) or any STAC API URL.
+
+Examples
+--------
+With the settings pointing at a catalogue (``dinamis_widgets.twin.start()`` does it for the twin)::
+
+    import dinamis_widgets as dw
+    client = dw.open_catalog()                 # DINAMIS_PROFILE, DINAMIS_STAC_API...
+    client = dw.open_catalog("theia")          # a named profile
+    client = dw.open_catalog("https://stac.example.org/")
+    client.dinamis_profile.signing_endpoint    # what later steps sign with
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import pystac
+
+from .errors import ConfigurationError, DinamisError, NotSignableError, SearchError
+from .settings import Profile, Settings, get_settings, profile_for
+from .signer import NotSignableWarning, Signer, sign_inplace
+from .validity import ValidityLike, parse_validity
+
+if TYPE_CHECKING:
+    from pystac_client import Client
+
+__all__ = ["SigningModifier", "default_catalog", "open_catalog", "profile_of", "service_message_from_text"]
+
+#: Attribute of the returned ``Client`` holding its :class:`~dinamis_widgets.settings.Profile`.
+PROFILE_ATTR = "dinamis_profile"
+
+
+class SigningModifier:
+    """pystac-client ``modifier`` that signs what the client returns, in place.
+
+    Products the catalogue cannot sign (BRUT, Regards) are left unsigned with a
+    :class:`~dinamis_widgets.signer.NotSignableWarning` instead of failing the whole page or
+    collection.
+
+    Parameters
+    ----------
+    signer
+        The :class:`~dinamis_widgets.signer.Signer` of the catalogue's profile.
+    validity
+        How long signatures last (any form of :func:`~dinamis_widgets.validity.parse_validity`).
+    """
+
+    def __init__(self, signer: Signer, validity: ValidityLike | None = None) -> None:
+        self.signer = signer
+        self.validity = validity
+
+    def __call__(self, obj: Any) -> None:
+        if isinstance(obj, pystac.Collection) and not obj.assets:
+            return  # nothing to sign: no warning for a Regards collection that is only browsed
+        try:
+            sign_inplace(obj, self.validity, signer=self.signer)
+        except NotSignableError as exc:
+            warnings.warn(f"Left unsigned: {exc.message}", NotSignableWarning, stacklevel=3)
+
+    def __repr__(self) -> str:
+        return f"SigningModifier({self.signer!r}, validity={self.validity!r})"
+
+
+def service_message_from_text(text: str) -> str:
+    """The message of a STAC API error body (FastAPI ``detail``, OGC ``description``...), made short.
+
+    Examples
+    --------
+    >>> service_message_from_text('{"code": "InvalidQueryParameter", "description": "Bad datetime."}')
+    'InvalidQueryParameter: Bad datetime.'
+    >>> service_message_from_text('{"detail": [{"loc": ["body", "limit"], "msg": "Input should be > 0"}]}')
+    'limit: Input should be > 0'
+    """
+    import json
+
+    text = (text or "").strip()
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text[:500]
+    if not isinstance(body, Mapping):
+        return text[:500]
+    detail = body.get("detail")
+    if isinstance(detail, str) and detail:
+        return detail[:500]
+    if isinstance(detail, list):
+        parts: list[str] = []
+        for entry in detail:
+            if not isinstance(entry, Mapping):
+                continue
+            loc = [str(p) for p in entry.get("loc", []) if p != "body"]
+            where = ".".join(loc[:2])
+            msg = f"{where}: {entry.get('msg', '')}" if where else str(entry.get("msg", ""))
+            if msg not in parts:
+                parts.append(msg)
+        if parts:
+            shown = "; ".join(parts[:3]) + (f"; and {len(parts) - 3} more" if len(parts) > 3 else "")
+            return shown[:500]
+    code, description = body.get("code"), body.get("description")
+    if description:
+        return f"{code}: {description}"[:500] if code else str(description)[:500]
+    for key in ("message", "error"):
+        if body.get(key):
+            return str(body[key])[:500]
+    return text[:500]
+
+
+def _twin_hint(profile: Profile) -> str:
+    if profile.name == "twin":
+        return (" Is the twin still running? Start it with `dinamis-widgets twin` (and export the variables "
+                "it prints) or `dinamis_widgets.twin.start()`.")
+    return " Check the URL and your network (or use the offline twin: DINAMIS_PROFILE=twin)."
+
+
+def open_catalog(
+    profile_or_url: str | Profile | None = None,
+    *,
+    sign: bool = False,
+    validity: ValidityLike | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: float | None = None,
+    settings: Settings | None = None,
+) -> Client:
+    """Open a catalogue's STAC API as a pystac-client ``Client``.
+
+    Results are *signed on demand*: by default the client returns items as the catalogue serves them, with
+    their plain (unsigned) asset hrefs. Nothing is signed at search time, so a search costs no request to
+    the signing service, BRUT and Regards items (which cannot be signed) come back like the others, and
+    no signature expires in your results while you look at them. Sign when you read:
+    :func:`dinamis_widgets.sign` (or the ``dinamis-widgets sign`` command) for URLs to hand to QGIS or GDAL,
+    and :func:`dinamis_widgets.load`, which signs each read at the moment it happens (re-signing when a
+    signature expires). Pass ``sign=True`` to have every result signed as it arrives instead (the
+    ``sign_inplace`` modifier, as with Planetary Computer): handy for tools that read hrefs directly, but
+    the signatures expire after ``validity``.
+
+    Parameters
+    ----------
+    profile_or_url
+        None for the active profile (``DINAMIS_PROFILE`` and the other variables; ``twin`` when a twin
+        started in this process), a profile name (``dinamis``, ``mtd``, ``theia``, ``twin``, or one of the
+        config file), a :class:`~dinamis_widgets.settings.Profile`, or any STAC API URL.
+    sign
+        Sign results as they arrive (see above). Unsignable products are left unsigned with a
+        :class:`~dinamis_widgets.signer.NotSignableWarning`.
+    validity
+        Validity of those signatures (``"3h"``, ``"PT3H"``...); the settings' default otherwise.
+    headers
+        Extra HTTP headers for the STAC API.
+    timeout
+        Seconds per request; the settings' ``request_timeout`` by default.
+    settings
+        Settings to use; :func:`~dinamis_widgets.settings.get_settings` by default.
+
+    Returns
+    -------
+    pystac_client.Client
+        With the profile in its ``dinamis_profile`` attribute (STAC API, signing service, signable hosts).
+
+    Raises
+    ------
+    ConfigurationError
+        Unknown profile, ``twin`` without a running twin, or a URL that is not a STAC API.
+    SearchError
+        The STAC API cannot be reached or answers with an error (the URL, the profile, and the HTTP status
+        and message are in the error).
+    ValidityError
+        ``validity`` cannot be read.
+
+    Examples
+    --------
+    ::
+
+        client = open_catalog()                       # the active profile
+        client.dinamis_profile.name                   # 'twin' when a twin runs here
+        signed = open_catalog("twin", sign=True, validity="3h")
+    """
+    from pystac_client import Client
+    from pystac_client.exceptions import APIError
+    from pystac_client.stac_api_io import StacApiIO
+    from urllib3.util.retry import Retry
+
+    s = settings or get_settings()
+    profile = profile_for(profile_or_url, s)
+    modifier: SigningModifier | None = None
+    if sign:
+        if validity is not None:
+            parse_validity(validity, maximum=s.max_validity)
+        modifier = SigningModifier(Signer.from_settings(s, profile), validity)
+    url = profile.stac_api
+    retry = Retry(total=max(0, min(s.retry_total, 5)), connect=1, read=2,
+                  backoff_factor=s.retry_backoff_factor, status_forcelist=(429, 502, 503, 504),
+                  allowed_methods=None, raise_on_status=False)
+    stac_io = StacApiIO(headers=dict(headers or {}), timeout=timeout or s.request_timeout, max_retries=retry)
+    where = f"the STAC API at {url} (profile {profile.name!r})" if profile.name != url else (
+        f"the STAC API at {url}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            client = Client.open(url, modifier=modifier, stac_io=stac_io)
+    except APIError as exc:
+        status = getattr(exc, "status_code", None)
+        if status is None:
+            raise SearchError(f"Cannot reach {where}: {str(exc)[:300]}.{_twin_hint(profile)}") from None
+        raise SearchError(f"Cannot open {where}", status=status, url=url,
+                          service_message=service_message_from_text(str(exc))) from None
+    except (pystac.STACError, pystac.STACTypeError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigurationError(
+            f"{url} (profile {profile.name!r}) does not answer as a STAC API landing page: {exc}. Give the "
+            "URL of the API's root (e.g. https://api.stac.teledetection.fr/).") from None
+    except DinamisError:
+        raise
+    setattr(client, PROFILE_ATTR, profile)
+    return client
+
+
+def profile_of(client: Any) -> Profile:
+    """The catalogue profile of a client: the one :func:`open_catalog` attached, else the one of its URL.
+
+    A typed way to read ``client.dinamis_profile`` (signing service, signable hosts), which also works
+    for a ``Client`` opened with pystac-client directly.
+    """
+    profile = getattr(client, PROFILE_ATTR, None)
+    if isinstance(profile, Profile):
+        return profile
+    return profile_for(client.get_self_href())
+
+
+_default_lock = threading.Lock()
+_default: tuple[Settings, Any] | None = None
+
+
+def default_catalog() -> Client:
+    """The client of the active profile, opened once per settings (rebuilt when the settings change)."""
+    global _default
+    settings = get_settings()
+    with _default_lock:
+        if _default is not None and _default[0] is settings:
+            return _default[1]
+    client = open_catalog(settings=settings)
+    with _default_lock:
+        _default = (settings, client)
+    return client

@@ -1,0 +1,82 @@
+"""The package: a fast import that needs no display, lazy exports, no ipywidgets in the core."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+import dinamis_widgets as dw
+
+#: Modules the core is made of (the twin and the UI are separate layers).
+CORE = ["errors", "settings", "validity", "auth", "signer", "aoi", "query", "catalog", "search", "results",
+        "cli", "load", "reader", "indices", "pansharpen", "export"]
+#: What ``import dinamis_widgets`` must not load.
+HEAVY = ["pystac", "pystac_client", "requests", "numpy", "shapely", "pandas", "xarray", "dask", "odc",
+         "rasterio", "pyproj", "ipywidgets", "ipyleaflet", "IPython", "matplotlib"]
+
+
+def python(code: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")}
+    return subprocess.run([sys.executable, "-c", code], env=env, text=True, capture_output=True, timeout=120)
+
+
+def test_import_is_light_and_needs_no_display() -> None:
+    done = python(
+        "import json, sys, time\n"
+        "t = time.perf_counter()\n"
+        "import dinamis_widgets\n"
+        "elapsed = time.perf_counter() - t\n"
+        f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
+        "print(json.dumps({'elapsed': elapsed, 'heavy': heavy, 'version': dinamis_widgets.__version__}))\n")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["heavy"] == []
+    assert report["elapsed"] < 0.25, f"import dinamis_widgets took {report['elapsed']:.3f} s"
+    assert report["version"] == dw.__version__
+
+
+@pytest.mark.parametrize("name", sorted(dw._LAZY))
+def test_lazy_exports_resolve(name: str) -> None:
+    value = getattr(dw, name)
+    assert callable(value)
+    assert value is getattr(dw, name)
+    assert name in dir(dw) and name in dw.__all__
+
+
+def test_unknown_attribute() -> None:
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        dw.nope  # noqa: B018
+
+
+def test_functions_named_like_their_module_stay_functions() -> None:
+    done = python(
+        "import dinamis_widgets as dw\n"
+        "from dinamis_widgets.search import search_pages\n"   # the submodule is imported first
+        "import dinamis_widgets.load, dinamis_widgets.pansharpen\n"
+        "assert callable(dw.search) and dw.search.__module__ == 'dinamis_widgets.search', dw.search\n"
+        "assert dw.load.__module__ == 'dinamis_widgets.load' and callable(dw.load)\n"
+        "assert dw.pansharpen.__module__ == 'dinamis_widgets.pansharpen'\n"
+        "import sys; assert sys.modules['dinamis_widgets.search'].search is dw.search\n"
+        "print('ok')\n")
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_core_never_imports_widgets() -> None:
+    imports = "\n".join(f"import dinamis_widgets.{m}" for m in CORE)
+    done = python(f"import sys\n{imports}\nprint(sorted(m for m in sys.modules if m.split('.')[0] in "
+                  "('ipywidgets', 'ipyleaflet', 'IPython', 'traitlets', 'matplotlib')))")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_command_line_help() -> None:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "dinamis_widgets", "sign", "--help"], text=True,
+                          capture_output=True, timeout=60)
+    assert done.returncode == 0 and "--vsicurl" in done.stdout and "--validity" in done.stdout
+    assert time.perf_counter() - start < 10
