@@ -260,6 +260,29 @@ def _run_sign(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_lab(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "lab", help="the tutorial environment: JupyterLab over the tutorials, with the twin behind it",
+        description="Start the offline twin, copy the tutorial notebooks into DIR (keeping any you "
+                    "already have there), and run JupyterLab in DIR with every kernel pointed at the "
+                    "twin. Ctrl-C stops JupyterLab, then the twin.")
+    p.add_argument("--dir", default="dinamis-tutorials",
+                   help="working folder for the notebooks (default: ./dinamis-tutorials)")
+    p.add_argument("--port", type=int, default=0, help="JupyterLab's port (default: Jupyter's)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    p.add_argument("--seed", type=int, default=0, help="seed of the twin's scenes")
+    p.set_defaults(func=_run_lab)
+
+
+def _run_lab(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .lab import run_lab
+
+    return run_lab(Path(args.dir).resolve(), port=args.port, open_browser=not args.no_browser,
+                   seed=args.seed)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``dinamis-widgets`` argument parser."""
     parser = argparse.ArgumentParser(
@@ -269,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_twin(sub)
     _add_scenes(sub)
     _add_sign(sub)
+    _add_lab(sub)
     return parser
 
 
