@@ -67,6 +67,9 @@ _LAZY: dict[str, str] = {
     "plan": "load",
     "ndvi": "indices",
     "ndwi": "indices",
+    "savi": "indices",
+    "normalized_difference": "indices",
+    "LoadOptions": "load",
     "pansharpen": "pansharpen",
     "to_cog": "export",
     "to_zarr": "export",
@@ -78,8 +81,8 @@ if TYPE_CHECKING:
     from .auth import login, logout
     from .catalog import open_catalog
     from .export import to_cog, to_netcdf, to_zarr
-    from .indices import ndvi, ndwi
-    from .load import load, plan
+    from .indices import ndvi, ndwi, normalized_difference, savi
+    from .load import LoadOptions, load, plan
     from .pansharpen import pansharpen
     from .query import Filter, Query, fetch_queryables
     from .results import Results
@@ -96,6 +99,7 @@ __all__ = [
     "Filter",
     "HTTPServiceError",
     "LoadError",
+    "LoadOptions",
     "NotSignableError",
     "Query",
     "QueryError",
@@ -115,11 +119,13 @@ __all__ = [
     "logout",
     "ndvi",
     "ndwi",
+    "normalized_difference",
     "open_catalog",
     "pansharpen",
     "parse_validity",
     "plan",
     "profile_for",
+    "savi",
     "search",
     "search_pages",
     "set_settings",
