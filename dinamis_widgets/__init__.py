@@ -74,6 +74,7 @@ _LAZY: dict[str, str] = {
     "to_cog": "export",
     "to_zarr": "export",
     "to_netcdf": "export",
+    "Explorer": "ui.explorer",
 }
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "DinamisError",
+    "Explorer",
     "Filter",
     "HTTPServiceError",
     "LoadError",

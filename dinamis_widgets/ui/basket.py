@@ -1,0 +1,378 @@
+"""The basket: products collected across searches, loaded as a lazy cube, and their NDVI.
+
+Items are added from result cards ("Ajouter au panier"; the same id only once) and removed one by one.
+"Charger" builds a lazy dask-backed cube with :func:`dinamis_widgets.load` (bands by common name, a
+resolution, the search's area or the products' footprints) and shows the code that does the same; the cube
+is :attr:`Basket.cube` (``explorer.cube``). "NDVI" computes :func:`dinamis_widgets.ndvi` in a background
+thread with a progress bar, then shows one image per date and hands an overlay to the map
+(``on_ndvi`` callbacks).
+
+Examples
+--------
+>>> basket = Basket(lang="en")
+>>> basket.resolution_value("6"), basket.resolution_value(""), basket.resolution_value("pan")
+(6.0, None, 'pan')
+"""
+
+from __future__ import annotations
+
+import html
+import pprint
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+import ipywidgets as widgets
+import numpy as np
+from traitlets import Any as AnyTrait
+from traitlets import List, Unicode, observe
+
+from ..errors import LoadError
+from ..load import COMMON_NAMES, DEFAULT_BANDS
+from .i18n import DEFAULT_LANG, t
+from .info_panel import card_summary
+from .overlay import array_overlay, array_png
+from .png import legend_html
+from .progress import DaskProgress
+from .status import StatusBar
+from .tasks import TaskRunner
+
+if TYPE_CHECKING:
+    import ipyleaflet
+
+    from ..aoi import AOI
+    from ..signer import Signer
+
+__all__ = ["Basket", "load_code"]
+
+
+def _format_aoi(aoi: AOI | None) -> Any:
+    if aoi is None:
+        return None
+    return [round(v, 7) for v in aoi.bbox] if aoi.is_box and not aoi.crosses_antimeridian else aoi.geometry
+
+
+def load_code(ids: list[str], catalog: str, bands: list[str], aoi: AOI | None, resolution: Any) -> str:
+    """Python code that loads the same cube as the basket.
+
+    Examples
+    --------
+    >>> print(load_code(["A", "B"], "twin", ["red", "nir"], None, 6.0))
+    import dinamis_widgets as dw
+    <BLANKLINE>
+    items = dw.search(catalog=dw.open_catalog('twin'), ids=['A', 'B'], max_items=None)
+    cube = dw.load(items, bands=['red', 'nir'], resolution=6.0)
+    ndvi = dw.ndvi(cube).compute()
+    """
+    args = [f"bands={bands!r}"]
+    shown_aoi = _format_aoi(aoi)
+    if shown_aoi is not None:
+        args.append("aoi=" + pprint.pformat(shown_aoi, width=90, sort_dicts=False).replace("\n", "\n    "))
+    if resolution is not None:
+        args.append(f"resolution={resolution!r}")
+    return "\n".join([
+        "import dinamis_widgets as dw",
+        "",
+        f"items = dw.search(catalog=dw.open_catalog({catalog!r}), ids={ids!r}, max_items=None)",
+        f"cube = dw.load(items, {', '.join(args)})",
+        "ndvi = dw.ndvi(cube).compute()",
+    ])
+
+
+class Basket(widgets.VBox):
+    """Products chosen for analysis (CSS class ``dw-basket``).
+
+    Parameters
+    ----------
+    lang
+        ``"fr"`` or ``"en"``.
+    aoi_provider
+        Returns the search's area (or None): what "Zone de la recherche" loads.
+    catalog_provider
+        Returns the catalogue's profile name or URL, for the code shown.
+    signer
+        The signer used at read time (the active profile's by default).
+
+    Attributes
+    ----------
+    items : list of pystac.Item
+        The products, in the order added.
+    cube : xarray.Dataset or None
+        The lazy cube of the last "Charger".
+    ndvi : xarray.DataArray or None
+        The NDVI computed last (in memory).
+    """
+
+    items: List[Any] = List()
+    cube = AnyTrait(None, allow_none=True)
+    ndvi = AnyTrait(None, allow_none=True)
+    lang = Unicode(DEFAULT_LANG)
+
+    def __init__(self, lang: str = DEFAULT_LANG, aoi_provider: Callable[[], AOI | None] | None = None,
+                 catalog_provider: Callable[[], str] | None = None, signer: Signer | None = None,
+                 **kwargs: Any) -> None:
+        self.aoi_provider = aoi_provider
+        self.catalog_provider = catalog_provider
+        self.signer = signer
+        self.overlay: tuple[str, tuple[float, float, float, float]] | None = None
+        self._quiet = False
+        self._change_callbacks = widgets.CallbackDispatcher()
+        self._ndvi_callbacks = widgets.CallbackDispatcher()
+        self.status = StatusBar(lang=lang)
+        self._tasks = TaskRunner(self.status, "dinamis-basket")
+        self.title = widgets.HTML()
+        self.title.add_class("dw-basket-count")
+        self.rows = widgets.VBox()
+        self.rows.add_class("dw-basket-items")
+        initial = {"description_width": "initial"}
+        self.bands = widgets.SelectMultiple(options=list(COMMON_NAMES), value=list(DEFAULT_BANDS), rows=4,
+                                            description=t("bands", lang), style=initial)
+        self.bands.add_class("dw-basket-bands")
+        self.resolution = widgets.Text(value="", placeholder=t("resolution_placeholder", lang),
+                                       description=t("resolution", lang), style=initial)
+        self.resolution.add_class("dw-basket-resolution")
+        self.aoi_choice = widgets.Dropdown(options=[(t("load_aoi_search", lang), "search"),
+                                                    (t("load_aoi_items", lang), "items")],
+                                           value="search", description=t("load_aoi", lang),
+                                           style={"description_width": "initial"})
+        self.aoi_choice.add_class("dw-basket-aoi")
+        self.load_button = widgets.Button(description=t("load", lang), icon="cube", button_style="primary")
+        self.load_button.add_class("dw-basket-load")
+        self.cube_summary = widgets.HTML()
+        self.cube_summary.add_class("dw-cube-summary")
+        self.code = widgets.Textarea(layout=widgets.Layout(width="98%", height="110px", display="none"))
+        self.code.add_class("dw-load-code")
+        self.ndvi_button = widgets.Button(description=t("ndvi", lang), icon="leaf", button_style="success")
+        self.ndvi_button.add_class("dw-ndvi-button")
+        self.ndvi_progress = widgets.IntProgress(value=0, min=0, max=1, layout=widgets.Layout(width="98%",
+                                                                                              display="none"))
+        self.ndvi_progress.add_class("dw-ndvi-progress")
+        self.ndvi_time = widgets.Dropdown(options=[], description=t("ndvi_date", lang),
+                                          style={"description_width": "initial"},
+                                          layout=widgets.Layout(display="none"))
+        self.ndvi_time.add_class("dw-ndvi-time")
+        self.plot = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
+        self.plot.add_class("dw-ndvi-plot")
+        self.legend = widgets.HTML(legend_html(t("ndvi_legend", lang)))
+        self.legend.add_class("dw-ndvi-legend")
+        super().__init__(children=[
+            self.title, self.rows,
+            widgets.HBox([self.bands, widgets.VBox([self.resolution, self.aoi_choice])],
+                         layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox([self.load_button, self.ndvi_button]),
+            self.status, self.cube_summary, self.code, self.ndvi_progress, self.ndvi_time, self.plot,
+        ], lang=lang, **kwargs)
+        self.add_class("dw-basket")
+        self.load_button.on_click(lambda _b: self.load())
+        self.ndvi_button.on_click(lambda _b: self.compute_ndvi())
+        self.ndvi_time.observe(self._on_time, names="value")
+        self._render()
+
+    # -- content ---------------------------------------------------------------------------------
+    @property
+    def ids(self) -> list[str]:
+        """Ids of the products, in the order added."""
+        return [it.id for it in self.items]
+
+    def add(self, item: Any) -> bool:
+        """Add a product (once: the same id again is ignored). Returns whether it was added."""
+        if item.id in self.ids:
+            self.status.info(t("basket_already", self.lang, id=item.id))
+            return False
+        self.items = [*self.items, item]
+        self.status.success(t("basket_added", self.lang, id=item.id))
+        return True
+
+    def remove(self, item_id: str) -> None:
+        """Remove a product."""
+        self.items = [it for it in self.items if it.id != item_id]
+
+    def clear(self) -> None:
+        """Empty the basket."""
+        self.items = []
+
+    def on_change(self, callback: Callable[[Basket], None], remove: bool = False) -> None:
+        """Register ``callback(basket)``, called when products are added or removed."""
+        self._change_callbacks.register_callback(callback, remove=remove)
+
+    def on_ndvi(self, callback: Callable[..., None], remove: bool = False) -> None:
+        """Register ``callback(basket, url=..., bounds=..., label=...)``, called with the map overlay of the
+        date chosen, after each NDVI computation or date change."""
+        self._ndvi_callbacks.register_callback(callback, remove=remove)
+
+    @observe("items")
+    def _render(self, _change: Any = None) -> None:
+        n = len(self.items)
+        self.title.value = (f"<b>{html.escape(t('basket_count', self.lang, n=n))}</b>" if n else
+                            f"<i>{html.escape(t('basket_empty', self.lang))}</i>")
+        rows = []
+        for item in self.items:
+            sensor, when, cloud, _ = card_summary(item)
+            label = widgets.HTML(f"{html.escape(sensor)} {html.escape(when)} ☁ {html.escape(cloud)} "
+                                 f"<span style='font-size:11px;color:#555'>{html.escape(item.id)}</span>")
+            button = widgets.Button(icon="trash", tooltip=t("remove", self.lang),
+                                    layout=widgets.Layout(width="36px"))
+            button.add_class("dw-basket-remove")
+            button.on_click(lambda _b, iid=item.id: self.remove(iid))
+            row = widgets.HBox([button, label])
+            row.add_class("dw-basket-item")
+            rows.append(row)
+        self.rows.children = rows
+        if _change is not None:
+            self._change_callbacks(self)
+
+    def as_leaflet_layer(self) -> ipyleaflet.GeoJSON:
+        """The products' footprints as a GeoJSON layer (so ``map.add(basket)`` works)."""
+        import ipyleaflet
+
+        from .map import FOOTPRINT_STYLES, footprints_geojson
+
+        return ipyleaflet.GeoJSON(data=footprints_geojson(self.items, style=FOOTPRINT_STYLES["basket"]),
+                                  name=t("layer_basket", self.lang))
+
+    # -- loading ---------------------------------------------------------------------------------
+    def resolution_value(self, text: str | None = None) -> float | Literal["ms", "pan"] | None:
+        """The resolution typed: None (native), ``"ms"``, ``"pan"`` or metres.
+
+        Raises
+        ------
+        LoadError
+            Anything else (the message quotes it).
+        """
+        raw = (self.resolution.value if text is None else text).strip()
+        if not raw or raw.lower() in ("native", "natif", "native resolution"):
+            return None
+        if raw.lower() == "ms":
+            return "ms"
+        if raw.lower() == "pan":
+            return "pan"
+        try:
+            value = float(raw.replace(",", "."))
+        except ValueError:
+            raise LoadError(t("bad_resolution", self.lang, value=raw)) from None
+        if not value > 0:
+            raise LoadError(t("bad_resolution", self.lang, value=raw))
+        return value
+
+    def _aoi(self) -> AOI | None:
+        if self.aoi_choice.value == "search" and self.aoi_provider is not None:
+            return self.aoi_provider()
+        return None
+
+    def _catalog(self) -> str:
+        return self.catalog_provider() if self.catalog_provider is not None else "twin"
+
+    @property
+    def load_code(self) -> str:
+        """Code that loads the same cube as "Charger" with the current choices."""
+        return load_code(self.ids, self._catalog(), list(self.bands.value), self._aoi(),
+                         self.resolution_value())
+
+    def load(self) -> None:
+        """Build the lazy cube of the basket's products (in the background): :attr:`cube`."""
+        from ..load import load
+
+        with self.status.guard():
+            if not self.items:
+                raise LoadError(t("basket_empty", self.lang))
+            items = list(self.items)
+            bands = list(self.bands.value)
+            resolution = self.resolution_value()
+            aoi = self._aoi()
+            self.code.value = self.load_code
+            self.code.layout.display = ""
+            signer = self.signer
+
+            def work() -> Any:
+                import warnings
+
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    return load(items, bands, aoi=aoi, resolution=resolution, signer=signer)
+
+            self.load_button.disabled = True
+            self._tasks.run(work, on_done=self._loaded, busy=t("loading", self.lang),
+                            on_finally=lambda: setattr(self.load_button, "disabled", False))
+
+    def _loaded(self, cube: Any) -> None:
+        self.ndvi = None
+        self.cube = cube
+        sizes = ", ".join(f"{k}: {v}" for k, v in cube.sizes.items())
+        summary = f"{{{sizes}}}; {', '.join(map(str, cube.data_vars))}; {cube.nbytes / 2**20:.1f} MB"
+        self.cube_summary.value = f"<code>{html.escape(summary)}</code>"
+        self.status.success(t("loaded", self.lang, summary=summary))
+
+    # -- NDVI ------------------------------------------------------------------------------------
+    def compute_ndvi(self) -> None:
+        """Compute the NDVI of :attr:`cube` with progress (in the background), then plot and overlay it."""
+        from ..indices import ndvi
+
+        with self.status.guard():
+            cube = self.cube
+            if cube is None:
+                raise LoadError(t("ndvi_needs_cube", self.lang))
+            if not {"red", "nir"} <= set(map(str, cube.data_vars)):
+                raise LoadError(t("ndvi_needs_bands", self.lang))
+            lazy = ndvi(cube)
+            self.ndvi_progress.value, self.ndvi_progress.max = 0, 1
+            self.ndvi_progress.layout.display = ""
+
+            def report(done: int, total: int) -> None:
+                self.ndvi_progress.max = max(total, 1)
+                self.ndvi_progress.value = done
+                self.status.busy(t("ndvi_computing", self.lang, done=done, total=total))
+
+            def work() -> Any:
+                with DaskProgress(report):
+                    return lazy.compute()
+
+            self.ndvi_button.disabled = True
+            self._tasks.run(work, on_done=self._ndvi_done,
+                            busy=t("ndvi_computing", self.lang, done=0, total="…"),
+                            on_finally=lambda: setattr(self.ndvi_button, "disabled", False))
+
+    def _ndvi_done(self, result: Any) -> None:
+        self.ndvi = result
+        self.ndvi_progress.value = self.ndvi_progress.max
+        panels = []
+        labels = []
+        times = list(result["time"].values) if "time" in result.dims else [None]
+        for i, when in enumerate(times):
+            frame = result.isel(time=i) if when is not None else result
+            values = np.asarray(frame.values, dtype=np.float64)
+            mean = float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+            label = str(when)[:19].replace("T", " ") if when is not None else "NDVI"
+            labels.append((label, i))
+            image = widgets.Image(value=array_png(values, max_side=320), format="png",
+                                  layout=widgets.Layout(max_width="320px"))
+            image.add_class("dw-ndvi-image")
+            mean_text = t("ndvi_mean", self.lang, mean=f"{mean:.3f}")
+            caption = widgets.HTML(f"<b>{html.escape(label)}</b> — {html.escape(mean_text)}")
+            panels.append(widgets.VBox([caption, image]))
+        self.plot.children = [*panels, self.legend]
+        mean_all = float(np.nanmean(result.values)) if np.isfinite(result.values).any() else float("nan")
+        self.status.success(t("ndvi_done", self.lang, mean=f"{mean_all:.3f}"))
+        self._quiet = True
+        try:
+            self.ndvi_time.options = labels
+            self.ndvi_time.value = labels[-1][1]
+        finally:
+            self._quiet = False
+        self.ndvi_time.layout.display = "" if len(labels) > 1 else "none"
+        self._show_overlay(labels[-1][1])
+
+    def _on_time(self, change: dict[str, Any]) -> None:
+        if change["new"] is not None and self.ndvi is not None and not self._quiet:
+            with self.status.guard():
+                self._show_overlay(int(change["new"]))
+
+    def _show_overlay(self, index: int) -> None:
+        result = self.ndvi
+        frame = result.isel(time=index) if "time" in result.dims else result
+        url, bounds = array_overlay(frame)
+        self.overlay = (url, bounds)
+        label = dict((i, lab) for lab, i in self.ndvi_time.options).get(index, "")
+        self._ndvi_callbacks(self, url=url, bounds=bounds, label=f"NDVI {label}".strip())
+
+    def wait(self, timeout: float = 120.0) -> bool:
+        """Wait for a load or NDVI computation under way; False on timeout."""
+        return self._tasks.wait(timeout)

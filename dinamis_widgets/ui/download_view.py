@@ -1,0 +1,157 @@
+""""Télécharger le produit": download an asset into a folder, with a progress bar, resumably.
+
+The work is :func:`dinamis_widgets.download.download_asset` in a background thread; an interrupted
+download (broken connection, "Annuler", a restarted kernel) resumes where it stopped the next time.
+
+Examples
+--------
+In a notebook, with the twin running::
+
+    from dinamis_widgets.ui.download_view import DownloadView
+    view = DownloadView(item, folder="downloads")
+    view.start_button.click(); view.wait(); view.path
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+from traitlets import Any as AnyTrait
+from traitlets import Unicode
+
+from ..download import DownloadCancelledError, DownloadProgress, download_asset
+from ..signer import signability
+from .i18n import DEFAULT_LANG, t
+from .status import StatusBar
+from .tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from ..signer import Signer
+
+__all__ = ["DownloadView", "human_bytes"]
+
+
+def human_bytes(n: float | None) -> str:
+    """``1.5 MB``-style sizes (``?`` when unknown).
+
+    Examples
+    --------
+    >>> human_bytes(1536), human_bytes(None)
+    ('1.5 KB', '?')
+    """
+    if n is None:
+        return "?"
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(n) < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"  # pragma: no cover
+
+
+class DownloadView(widgets.VBox):
+    """Download one asset of an item (CSS class ``dw-download``).
+
+    Parameters
+    ----------
+    item
+        The pystac Item.
+    folder
+        Default destination folder (the notebook's folder by default).
+    lang
+        ``"fr"`` or ``"en"``.
+    signer
+        The :class:`~dinamis_widgets.signer.Signer` (the active profile's by default).
+
+    Attributes
+    ----------
+    path : str
+        The file written by the last successful download (empty before).
+    """
+
+    item = AnyTrait(None)
+    path = Unicode("")
+    lang = Unicode(DEFAULT_LANG)
+
+    def __init__(self, item: Any, folder: str = ".", lang: str = DEFAULT_LANG, signer: Signer | None = None,
+                 **kwargs: Any) -> None:
+        self.signer = signer
+        self._cancel = threading.Event()
+        self.status = StatusBar(lang=lang)
+        self._tasks = TaskRunner(self.status, "dinamis-download")
+        reason = signability(item)
+        data_assets = [k for k, a in item.assets.items() if "data" in (a.roles or [])] or list(item.assets)
+        self.asset = widgets.Dropdown(options=data_assets, description=t("download_asset", lang),
+                                      style={"description_width": "initial"})
+        self.asset.add_class("dw-download-asset")
+        self.folder = widgets.Text(value=folder, description=t("download_folder", lang),
+                                   style={"description_width": "initial"})
+        self.folder.add_class("dw-download-folder")
+        self.start_button = widgets.Button(description=t("download_start", lang), icon="download",
+                                           disabled=reason is not None)
+        self.start_button.add_class("dw-download-start")
+        self.cancel_button = widgets.Button(description=t("download_cancel", lang), icon="stop",
+                                            disabled=True)
+        self.cancel_button.add_class("dw-download-cancel")
+        self.bar = widgets.IntProgress(value=0, min=0, max=1000, layout=widgets.Layout(width="98%"))
+        self.bar.add_class("dw-download-progress")
+        self.label = widgets.HTML()
+        self.label.add_class("dw-download-status")
+        children: list[widgets.Widget] = [self.asset, self.folder,
+                                          widgets.HBox([self.start_button, self.cancel_button]),
+                                          self.bar, self.label, self.status]
+        if reason is not None:
+            title = html.escape(t("not_downloadable", lang))
+            note = widgets.HTML(f"<div style='color:#b00020'><b>{title}</b>"
+                                f"<br>{html.escape(reason)}</div>")
+            note.add_class("dw-download-reason")
+            children = [note]
+        super().__init__(children=children, item=item, lang=lang, **kwargs)
+        self.add_class("dw-download")
+        self.start_button.on_click(lambda _b: self.start())
+        self.cancel_button.on_click(lambda _b: self._cancel.set())
+
+    def _progress(self, p: DownloadProgress) -> None:
+        if p.total:
+            self.bar.value = int(1000 * min(1.0, p.done / p.total))
+        self.label.value = html.escape(t("downloading", self.lang, name=p.path.name, done=human_bytes(p.done),
+                                         total=human_bytes(p.total)))
+
+    def start(self) -> None:
+        """Start (or resume) the download in the background."""
+        key, folder = self.asset.value, Path(self.folder.value or ".").expanduser()
+        self._cancel = threading.Event()
+        cancel = self._cancel
+        self.start_button.disabled = True
+        self.cancel_button.disabled = False
+        self.bar.value = 0
+
+        def work() -> Path | None:
+            from ..signer import get_signer
+
+            try:
+                return download_asset(self.item, key, folder, signer=self.signer or get_signer(),
+                                      progress=self._progress, cancel=cancel, chunk_size=256 * 1024)
+            except DownloadCancelledError:
+                return None
+
+        def finished() -> None:
+            self.start_button.disabled = False
+            self.cancel_button.disabled = True
+
+        self._tasks.run(work, on_done=self._done, on_finally=finished)
+
+    def _done(self, path: Path | None) -> None:
+        if path is None:
+            self.status.warning(t("download_cancelled", self.lang))
+            return
+        self.bar.value = self.bar.max
+        self.path = str(path)
+        self.status.success(t("downloaded", self.lang, path=str(path)))
+
+    def wait(self, timeout: float = 120.0) -> bool:
+        """Wait for a download under way; False on timeout."""
+        return self._tasks.wait(timeout)

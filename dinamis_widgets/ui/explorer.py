@@ -1,0 +1,285 @@
+"""The explorer: the DINAMIS catalogue in one notebook cell, and the chosen scenes as a cube.
+
+:class:`Explorer` composes the search panel (beside the map), the result cards (below), and the basket,
+and wires them: results show on the map, a footprint clicked selects its card, "Zoomer sur" and
+"Visualiser" act on the map, the area drawn on the map is the search's area, the basket's items show on
+the map, and the NDVI computed from the basket shows as an overlay with its legend.
+
+Examples
+--------
+In a notebook (``dinamis_widgets.twin.start()`` first, to work offline on the twin)::
+
+    import dinamis_widgets as dw
+    explorer = dw.Explorer()                # lang="en" for English labels
+    explorer                                # search, sign, add to the basket, load, NDVI...
+    explorer.aoi, explorer.results          # the area and the results, as Python values
+    explorer.cube                           # the lazy cube of "Charger"
+    explorer.ndvi                           # the NDVI computed
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import ipaddress
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import ipywidgets as widgets
+from traitlets import Bool, Unicode
+
+from ..errors import DinamisError
+from ..settings import profile_for
+from .basket import Basket
+from .i18n import DEFAULT_LANG, check_lang, t
+from .map import ExplorerMap
+from .png import legend_html
+from .quicklook import quicklook_data_url
+from .result_card import ResultCard
+from .results_list import ResultsList
+from .search_panel import SearchPanel
+from .status import StatusBar
+from .tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from ..aoi import AOI
+    from ..query import Query
+    from ..results import Results
+    from ..signer import Signer
+
+__all__ = ["Explorer", "default_online"]
+
+
+def default_online(profile: str | None) -> bool:
+    """Whether the map shows online tiles when not told: not for a catalogue on this machine (the twin),
+    nor when the profile cannot be resolved; yes for a catalogue on the internet (which needs it anyway).
+
+    Examples
+    --------
+    >>> default_online("http://127.0.0.1:8000/")
+    False
+    """
+    try:
+        url = profile_for(profile).stac_api
+    except DinamisError:
+        return False
+    host = (urlsplit(url).hostname or "").lower()
+    if host in ("localhost", ""):
+        return False
+    with contextlib.suppress(ValueError):
+        return not ipaddress.ip_address(host).is_loopback
+    return True
+
+
+class Explorer(widgets.VBox):
+    """Search, map, results, signing, basket, cube and NDVI in one widget (CSS class ``dw-explorer``).
+
+    Parameters
+    ----------
+    lang
+        ``"fr"`` (default, as the catalogue) or ``"en"``.
+    profile
+        Catalogue profile (``twin``, ``dinamis``, ``theia``...) or STAC API URL; the active one by default.
+    online
+        Show OpenStreetMap tiles. None (default): only when the catalogue is not on this machine (see
+        :func:`default_online`); the twin's explorer sends no request outside the machine.
+    page_size
+        Results per page.
+    download_folder
+        Default folder of "Télécharger le produit".
+
+    Attributes
+    ----------
+    panel : SearchPanel
+    map : ExplorerMap
+    results_list : ResultsList
+    basket : Basket
+    status : StatusBar
+        Messages of the map actions ("Visualiser"...).
+    """
+
+    lang = Unicode(DEFAULT_LANG, read_only=True)
+    online = Bool(False, read_only=True)
+
+    def __init__(self, lang: str = DEFAULT_LANG, profile: str | None = None, online: bool | None = None,
+                 page_size: int = 20, download_folder: str = ".", **kwargs: Any) -> None:
+        lang = check_lang(lang)
+        online = default_online(profile) if online is None else bool(online)
+        self._syncing_aoi = False
+        self.status = StatusBar(lang=lang)
+        self._tasks = TaskRunner(self.status, "dinamis-explorer")
+        self.panel = SearchPanel(lang=lang, page_size=page_size, connect=False,
+                                 layout=widgets.Layout(width="40%", min_width="320px", padding="0 8px 0 0"))
+        self.map = ExplorerMap(lang=lang, online=online)
+        self.results_list = ResultsList(lang=lang, download_folder=download_folder)
+        self.basket = Basket(lang=lang, aoi_provider=lambda: self.panel.aoi,
+                             catalog_provider=lambda: self.panel.profile)
+        title = widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(t('title', lang))}</h3>")
+        right = widgets.VBox([self.map, self.status], layout=widgets.Layout(width="60%", flex="1"))
+        super().__init__(children=[
+            title,
+            widgets.HBox([self.panel, right], layout=widgets.Layout(width="100%", align_items="flex-start")),
+            widgets.HTML(f"<h4 style='margin:6px 0 2px'>{html.escape(t('results_title', lang))}</h4>"),
+            self.results_list,
+            widgets.HTML(f"<h4 style='margin:6px 0 2px'>{html.escape(t('basket_title', lang))}</h4>"),
+            self.basket,
+        ], **kwargs)
+        self.set_trait("lang", lang)
+        self.set_trait("online", online)
+        self.add_class("dw-explorer")
+        self._wire()
+        self.panel.profile = profile or self.panel._default_profile()
+
+    # -- wiring ----------------------------------------------------------------------------------
+    def _wire(self) -> None:
+        self.panel.on_results(self._on_results)
+        self.panel.observe(self._on_profile, names="profile")
+        self.panel.aoi_picker.view_provider = self.map.view_bounds
+        self.panel.aoi_picker.observe(self._on_picker_aoi, names="aoi")
+        self.map.observe(self._on_drawn_aoi, names="drawn_aoi")
+        self.map.on_select(self.results_list.select)
+        self.results_list.on_action(self._on_card_action)
+        self.basket.on_change(self._on_basket)
+        self.basket.on_ndvi(self._on_ndvi)
+
+    def _signer(self) -> Signer | None:
+        try:
+            return self.panel.signer
+        except DinamisError as exc:
+            self.status.report(exc)
+            return None
+
+    def _on_profile(self, _change: Any = None) -> None:
+        signer = self._signer()
+        self.results_list.signer = signer
+        self.basket.signer = signer
+
+    def _on_results(self, _panel: Any, results: Results, page: Results, replace: bool) -> None:
+        with self.status.guard():
+            if replace:
+                self.results_list.set_items(results.items)
+                self.map.show_results(results.items)
+            else:
+                self.results_list.add_items(page.items)
+                self.map.show_results(page.items, replace=False)
+            self.results_list.mark_basket(self.basket.ids)
+            self.results_list.select(self.map.selected_id)
+
+    def _on_picker_aoi(self, change: dict[str, Any]) -> None:
+        if self._syncing_aoi:
+            return
+        aoi = change["new"]
+        if self.panel.aoi_picker.source == "draw":
+            self.map.show_aoi(None)
+            return
+        self.map.show_aoi(aoi)
+        if self.map.drawn_aoi is not None:
+            self._syncing_aoi = True
+            try:
+                self.map.clear_drawings()
+            finally:
+                self._syncing_aoi = False
+
+    def _on_drawn_aoi(self, change: dict[str, Any]) -> None:
+        if self._syncing_aoi:
+            return
+        aoi = change["new"]
+        self._syncing_aoi = True
+        try:
+            if aoi is not None:
+                self.panel.aoi_picker.set_aoi(aoi, "draw")
+                self.map.show_aoi(None)
+            elif self.panel.aoi_picker.source == "draw":
+                self.panel.aoi_picker.set_aoi(None)
+        finally:
+            self._syncing_aoi = False
+
+    def _on_card_action(self, card: ResultCard, action: str) -> None:
+        with self.status.guard():
+            if action == "zoom":
+                self.map.zoom_to(card.item)
+                self.map.select(card.item_id)
+            elif action == "visualise":
+                self.visualise(card.item)
+            elif action == "basket":
+                self.basket.add(card.item)
+            elif action == "select":
+                self.map.select(card.item_id)
+
+    def visualise(self, item: Any) -> None:
+        """Show an item's quicklook on the map (read in the background, sent as a ``data:`` URL)."""
+        signer = self._signer()
+
+        def done(result: tuple[str, Any]) -> None:
+            url, bounds = result
+            self.map.show_quicklook(url, bounds, name=f"{t('layer_quicklook', self.lang)} {item.id}")
+            self.map.zoom_to(bounds)
+            self.status.success(t("quicklook_shown", self.lang, id=item.id))
+
+        self._tasks.run(lambda: quicklook_data_url(item, signer), on_done=done,
+                        busy=t("quicklook_loading", self.lang, id=item.id))
+
+    def _on_basket(self, basket: Basket) -> None:
+        with self.status.guard():
+            self.map.show_basket(basket.items)
+            self.results_list.mark_basket(basket.ids)
+
+    def _on_ndvi(self, _basket: Basket, url: str, bounds: Any, label: str) -> None:
+        with self.status.guard():
+            legend = widgets.HTML(legend_html(t("ndvi_legend", self.lang)))
+            legend.add_class("dw-ndvi-legend")
+            legend.add_class("dw-map-legend")
+            self.map.show_overlay(url, bounds, label or "NDVI", legend=legend)
+            self.status.success(t("overlay_shown", self.lang, name=label or "NDVI"))
+
+    # -- values ----------------------------------------------------------------------------------
+    @property
+    def aoi(self) -> AOI | None:
+        """The area of interest (drawn, typed, uploaded or the map's view); None for none."""
+        return self.panel.aoi
+
+    @aoi.setter
+    def aoi(self, value: Any) -> None:
+        self.panel.aoi = value
+
+    @property
+    def results(self) -> Results | None:
+        """Every result fetched so far (a :class:`~dinamis_widgets.results.Results` ItemCollection)."""
+        return self.panel.results
+
+    @property
+    def query(self) -> Query:
+        """The search the panel describes (:class:`~dinamis_widgets.query.Query`)."""
+        return self.panel.query
+
+    @property
+    def query_code(self) -> str:
+        """The search as Python code."""
+        return self.panel.query_code
+
+    @property
+    def cube(self) -> Any:
+        """The lazy cube of the basket's last "Charger" (an :class:`xarray.Dataset`), or None."""
+        return self.basket.cube
+
+    @property
+    def ndvi(self) -> Any:
+        """The NDVI computed last (an :class:`xarray.DataArray`), or None."""
+        return self.basket.ndvi
+
+    def card(self, item_id: str) -> ResultCard | None:
+        """The result card of an item."""
+        return self.results_list.card(item_id)
+
+    def wait(self, timeout: float = 120.0) -> bool:
+        """Wait for the background work (connection, search, quicklook, load, NDVI); False on timeout."""
+        results = [self.panel.wait(timeout), self._tasks.wait(timeout), self.basket.wait(timeout)]
+        return all(results)
+
+    def __repr__(self) -> str:
+        n = len(self.results.items) if self.results is not None else 0
+        cube = "none"
+        if self.cube is not None:
+            cube = "{" + ", ".join(f"{k}: {v}" for k, v in self.cube.sizes.items()) + "}"
+        return (f"Explorer(profile={self.panel.profile!r}, lang={self.lang!r}, online={self.online}, "
+                f"aoi={self.aoi!r}, results={n}, basket={len(self.basket.items)}, cube={cube})")

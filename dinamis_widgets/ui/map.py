@@ -1,0 +1,387 @@
+"""The map: drawing the area of interest, result footprints, quicklooks and computed overlays.
+
+:class:`ExplorerMap` wraps an :class:`ipyleaflet.Map` that works offline: without ``online=True`` it
+requests no tile from anywhere (a graticule drawn in the kernel stands for the basemap); with
+``online=True`` it shows OpenStreetMap. Quicklooks and computed layers are ``data:`` PNG URLs built in
+the kernel, so they show even where the browser cannot reach the kernel's machine (Binder, Voilà).
+
+- Drawing: rectangles and polygons (edit and delete included) set :attr:`ExplorerMap.drawn_aoi` (the
+  union of what is drawn).
+- Footprints: all results in one GeoJSON layer; hovering highlights one (and sets ``hovered_id``),
+  clicking selects it (``selected_id``, restyled, and the ``on_select`` callbacks).
+- :meth:`ExplorerMap.zoom_to`, :meth:`ExplorerMap.show_quicklook`, :meth:`ExplorerMap.show_overlay`
+  (with a legend in a ``WidgetControl``).
+
+Examples
+--------
+>>> m = ExplorerMap(lang="en")
+>>> [layer.name for layer in m.map.layers]
+['Graticule', 'Area of interest', 'Footprints', 'Basket']
+>>> m.zoom_to((-0.98, 45.92, -0.93, 45.96)); m.map.center
+[45.94, -0.955]
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import ipyleaflet
+import ipywidgets as widgets
+from traitlets import Bool, Instance, Unicode, observe
+
+from ..aoi import AOI, as_aoi
+from ..errors import DinamisError
+from .i18n import DEFAULT_LANG, t
+from .status import log
+
+__all__ = ["FOOTPRINT_STYLES", "Bounds", "ExplorerMap", "footprints_geojson", "item_bounds"]
+
+#: ``(west, south, east, north)`` in degrees.
+Bounds = tuple[float, float, float, float]
+
+#: Styles of footprints: normal, hovered (applied by the browser), selected, and the basket's.
+FOOTPRINT_STYLES: Mapping[str, Mapping[str, Any]] = {
+    "normal": {"color": "#1b5e9a", "weight": 1.5, "opacity": 0.9, "fillColor": "#1b5e9a",
+               "fillOpacity": 0.08},
+    "hover": {"color": "#ff9800", "weight": 3, "fillColor": "#ff9800", "fillOpacity": 0.25},
+    "selected": {"color": "#d81b60", "weight": 3, "opacity": 1.0, "fillColor": "#d81b60",
+                 "fillOpacity": 0.22},
+    "basket": {"color": "#2e7d32", "weight": 2, "opacity": 0.9, "fillColor": "#2e7d32", "fillOpacity": 0.12,
+               "dashArray": "4 4"},
+    "aoi": {"color": "#6a1b9a", "weight": 2, "opacity": 0.9, "fillOpacity": 0.05, "dashArray": "6 3"},
+}
+_DRAW_STYLE = {"shapeOptions": {"color": "#6a1b9a", "weight": 2, "fillOpacity": 0.05}}
+_MAP_SIZE_PX = (640, 420)
+
+
+def _item_id(item: Any) -> str:
+    return str(item.id if hasattr(item, "id") else item.get("id", ""))
+
+
+def _item_dict(item: Any) -> Mapping[str, Any]:
+    return item.to_dict(transform_hrefs=False) if hasattr(item, "to_dict") else item
+
+
+def item_bounds(item: Any) -> Bounds:
+    """``(west, south, east, north)`` of an item (pystac Item or dict): its bbox, else its geometry's."""
+    data = _item_dict(item)
+    bbox = data.get("bbox")
+    if isinstance(bbox, Sequence) and len(bbox) >= 4:
+        if len(bbox) == 6:
+            return float(bbox[0]), float(bbox[1]), float(bbox[3]), float(bbox[4])
+        return float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3])
+    return as_aoi(data["geometry"], check_order=False).bbox
+
+
+def footprints_geojson(items: Iterable[Any], style: Mapping[str, Any] | None = None,
+                       selected: str = "") -> dict[str, Any]:
+    """A FeatureCollection of items' footprints, each styled (``properties.style``), selected one apart.
+
+    Properties kept: ``id``, ``sensor``, ``datetime``, ``cloud_cover`` (what a tooltip needs, no href).
+    """
+    features = []
+    for item in items:
+        data = _item_dict(item)
+        if not data.get("geometry"):
+            continue
+        props = data.get("properties", {})
+        iid = str(data.get("id", ""))
+        chosen = style or FOOTPRINT_STYLES["normal"]
+        if iid and iid == selected:
+            chosen = FOOTPRINT_STYLES["selected"]
+        features.append({
+            "type": "Feature", "id": iid, "geometry": copy.deepcopy(data["geometry"]),
+            "properties": {"id": iid, "sensor": props.get("dinamis:sensor"),
+                           "datetime": props.get("datetime"), "cloud_cover": props.get("eo:cloud_cover"),
+                           "style": dict(chosen)},
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _zoom_for(bounds: Bounds, size: tuple[int, int] = _MAP_SIZE_PX) -> int:
+    west, south, east, north = bounds
+    width_deg = max(abs(east - west), 1e-6)
+
+    def merc(lat: float) -> float:
+        lat = max(-85.0, min(85.0, lat))
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    height_rad = max(abs(merc(north) - merc(south)), 1e-9)
+    zx = math.log2(size[0] * 360.0 / (256.0 * width_deg))
+    zy = math.log2(size[1] * 2 * math.pi / (256.0 * height_rad))
+    return int(max(1, min(18, math.floor(min(zx, zy)))))
+
+
+def _graticule(step: float = 1.0) -> dict[str, Any]:
+    lines = []
+    lon = -180.0
+    while lon <= 180.0:
+        lines.append([[lon, -85.0], [lon, 85.0]])
+        lon += step
+    lat = -80.0
+    while lat <= 80.0:
+        lines.append([[-180.0, lat], [180.0, lat]])
+        lat += step
+    return {"type": "Feature", "properties": {},
+            "geometry": {"type": "MultiLineString", "coordinates": lines}}
+
+
+class ExplorerMap(widgets.VBox):
+    """An ipyleaflet map for the explorer (the leaflet widget has CSS class ``dw-map``).
+
+    Parameters
+    ----------
+    lang
+        ``"fr"`` or ``"en"`` (layer names).
+    online
+        Show OpenStreetMap tiles (needs the internet); offline by default: no request leaves the machine.
+    center, zoom
+        Initial view (latitude, longitude).
+    height
+        CSS height of the map.
+
+    Attributes
+    ----------
+    map : ipyleaflet.Map
+        The map itself (add your own layers to it).
+    draw_control : ipyleaflet.DrawControl
+        Rectangle and polygon tools (edit and delete included).
+    footprints, basket_layer, aoi_layer : ipyleaflet.GeoJSON
+        Result footprints, basket items, and an area set otherwise than by drawing.
+    drawn_aoi : AOI or None
+        The union of the shapes drawn (None when nothing is drawn).
+    selected_id, hovered_id : str
+        Item selected (clicked) and last hovered.
+    """
+
+    online = Bool(False, read_only=True)
+    drawn_aoi = Instance(AOI, allow_none=True)
+    selected_id = Unicode("")
+    hovered_id = Unicode("")
+    lang = Unicode(DEFAULT_LANG)
+
+    def __init__(self, lang: str = DEFAULT_LANG, online: bool = False,
+                 center: tuple[float, float] = (46.5, 2.5), zoom: int = 5, height: str = "480px",
+                 **kwargs: Any) -> None:
+        self._items: list[Any] = []
+        self._drawn: list[dict[str, Any]] = []
+        self._select_callbacks = widgets.CallbackDispatcher()
+        self.quicklook: ipyleaflet.ImageOverlay | None = None
+        self.overlay: ipyleaflet.ImageOverlay | None = None
+        self.legend: ipyleaflet.WidgetControl | None = None
+        base: list[ipyleaflet.Layer] = []
+        if online:
+            tiles = ipyleaflet.basemap_to_tiles(ipyleaflet.basemaps.OpenStreetMap.Mapnik)
+            tiles.base = True
+            base.append(tiles)
+        else:
+            base.append(ipyleaflet.GeoJSON(data=_graticule(), name=t("layer_graticule", lang),
+                                           style={"color": "#9e9e9e", "weight": 0.6, "opacity": 0.6}))
+        self.aoi_layer = ipyleaflet.GeoJSON(data={"type": "FeatureCollection", "features": []},
+                                            name=t("layer_aoi", lang), style=dict(FOOTPRINT_STYLES["aoi"]))
+        self.footprints = ipyleaflet.GeoJSON(data={"type": "FeatureCollection", "features": []},
+                                             name=t("layer_footprints", lang),
+                                             hover_style=dict(FOOTPRINT_STYLES["hover"]))
+        self.basket_layer = ipyleaflet.GeoJSON(data={"type": "FeatureCollection", "features": []},
+                                               name=t("layer_basket", lang))
+        self.map = ipyleaflet.Map(center=list(center), zoom=zoom, layers=tuple(base), scroll_wheel_zoom=True,
+                                  layout=widgets.Layout(height=height, width="100%"))
+        self.map.add_class("dw-map")
+        for layer in (self.aoi_layer, self.footprints, self.basket_layer):
+            self.map.add(layer)
+        self.draw_control = ipyleaflet.DrawControl(
+            rectangle=dict(_DRAW_STYLE), polygon=dict(_DRAW_STYLE), polyline={}, circlemarker={}, circle={},
+            marker={}, edit=True, remove=True)
+        self.map.add(self.draw_control)
+        self.map.add(ipyleaflet.LayersControl(position="topright"))
+        self.map.add(ipyleaflet.ScaleControl(position="bottomleft", imperial=False))
+        super().__init__(children=[self.map], lang=lang, **kwargs)
+        self.set_trait("online", bool(online))
+        self.add_class("dw-map-box")
+        self.draw_control.on_draw(self._on_draw)
+        self.draw_control.observe(self._on_draw_data, names="data")
+        self.footprints.on_hover(self._on_hover)
+        self.footprints.on_click(self._on_click)
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def _on_draw(self, _control: Any = None, action: str = "", geo_json: Any = None, **_: Any) -> None:
+        """Handle a draw event (``created``, ``edited``, ``deleted``) as ipyleaflet's DrawControl sends it."""
+        geometry = geo_json.get("geometry") if isinstance(geo_json, Mapping) else None
+        if not isinstance(geometry, Mapping):
+            return
+        if action == "created":
+            self._drawn.append(dict(geometry))
+        elif action == "edited":
+            if len(self._drawn) <= 1:
+                self._drawn = [dict(geometry)]
+        elif action == "deleted":
+            key = _geometry_key(geometry)
+            kept = [g for g in self._drawn if _geometry_key(g) != key]
+            if len(kept) == len(self._drawn) == 1:  # not matched, but it was the only shape
+                kept = []
+            self._drawn = kept
+        self._update_drawn_aoi()
+
+    def _on_draw_data(self, change: dict[str, Any]) -> None:
+        """The browser's full list of drawn shapes (sent after each draw event): the reference."""
+        features = change["new"] or []
+        self._drawn = [dict(f["geometry"]) for f in features
+                       if isinstance(f, Mapping) and isinstance(f.get("geometry"), Mapping)]
+        self._update_drawn_aoi()
+
+    def _update_drawn_aoi(self) -> None:
+        if not self._drawn:
+            self.drawn_aoi = None
+            return
+        collection = {"type": "FeatureCollection",
+                      "features": [{"type": "Feature", "properties": {}, "geometry": g} for g in self._drawn]}
+        try:
+            aoi = as_aoi(self._drawn[0] if len(self._drawn) == 1 else collection)
+        except DinamisError as exc:
+            log.warning("Ignoring a drawn shape: %s", exc.message)
+            return
+        if aoi != self.drawn_aoi:
+            self.drawn_aoi = aoi
+
+    def clear_drawings(self) -> None:
+        """Remove every drawn shape (and so the drawn area)."""
+        self._drawn = []
+        self.draw_control.clear()
+        self.draw_control.data = []
+        self.drawn_aoi = None
+
+    def show_aoi(self, aoi: AOI | None) -> None:
+        """Outline an area set otherwise than by drawing (typed, uploaded, the map's view); None hides it."""
+        features = [] if aoi is None else [{"type": "Feature", "properties": {}, "geometry": aoi.geometry}]
+        self.aoi_layer.data = {"type": "FeatureCollection", "features": features}
+
+    def view_bounds(self) -> Bounds | None:
+        """The current view as ``(west, south, east, north)``, or None before the browser reported it."""
+        m = self.map
+        south, north, west, east = float(m.south), float(m.north), float(m.west), float(m.east)
+        if not (north > south and east > west):
+            return None
+        west, east = max(-180.0, west), min(180.0, east)
+        south, north = max(-85.0, south), min(85.0, north)
+        return west, south, east, north
+
+    # -- footprints -------------------------------------------------------------------------------
+    def show_results(self, items: Iterable[Any], replace: bool = True) -> None:
+        """Show items' footprints (one layer for all); ``replace=False`` adds them to those shown."""
+        new = list(items)
+        if replace:
+            self._items = new
+            if self.selected_id not in {_item_id(i) for i in new}:
+                self.selected_id = ""
+        else:
+            known = {_item_id(i) for i in self._items}
+            self._items += [i for i in new if _item_id(i) not in known]
+        self._restyle()
+
+    @property
+    def items(self) -> list[Any]:
+        """The items whose footprints are shown."""
+        return list(self._items)
+
+    @observe("selected_id")
+    def _restyle(self, _change: Any = None) -> None:
+        self.footprints.data = footprints_geojson(self._items, selected=self.selected_id)
+
+    def _feature_id(self, feature: Any = None, properties: Any = None, **_: Any) -> str:
+        for source in (properties, feature.get("properties") if isinstance(feature, Mapping) else None):
+            if isinstance(source, Mapping) and source.get("id"):
+                return str(source["id"])
+        return str(feature.get("id", "")) if isinstance(feature, Mapping) else ""
+
+    def _on_hover(self, **event: Any) -> None:
+        self.hovered_id = self._feature_id(**event)
+
+    def _on_click(self, **event: Any) -> None:
+        iid = self._feature_id(**event)
+        if iid:
+            self.select(iid)
+
+    def select(self, item_id: str) -> None:
+        """Select an item (highlighted) and tell the ``on_select`` callbacks."""
+        self.selected_id = item_id
+        self._select_callbacks(item_id)
+
+    def on_select(self, callback: Callable[[str], None], remove: bool = False) -> None:
+        """Register ``callback(item_id)``, called when a footprint is clicked (or :meth:`select`)."""
+        self._select_callbacks.register_callback(callback, remove=remove)
+
+    def show_basket(self, items: Iterable[Any]) -> None:
+        """Show the basket's items (their own layer, green and dashed)."""
+        self.basket_layer.data = footprints_geojson(items, style=FOOTPRINT_STYLES["basket"])
+
+    # -- view ------------------------------------------------------------------------------------
+    def zoom_to(self, target: Any) -> None:
+        """Center and zoom on an item (pystac Item or dict), an :class:`~dinamis_widgets.aoi.AOI`, or
+        bounds ``(west, south, east, north)``."""
+        if isinstance(target, AOI):
+            bounds = target.bbox
+        elif isinstance(target, Sequence) and not isinstance(target, str) and len(target) == 4:
+            bounds = tuple(float(v) for v in target)  # type: ignore[assignment]
+        else:
+            bounds = item_bounds(target)
+        west, south, east, north = bounds
+        self.map.center = [round((south + north) / 2, 7), round((west + east) / 2, 7)]
+        self.map.zoom = _zoom_for(bounds)
+
+    # -- images ----------------------------------------------------------------------------------
+    def show_quicklook(self, url: str, bounds: Bounds, name: str | None = None) -> ipyleaflet.ImageOverlay:
+        """Show a quicklook image (a ``data:`` URL) over ``bounds``, replacing the previous one."""
+        west, south, east, north = bounds
+        layer = ipyleaflet.ImageOverlay(url=url, bounds=[[south, west], [north, east]],
+                                        name=name or t("layer_quicklook", self.lang))
+        if self.quicklook is not None and self.quicklook in self.map.layers:
+            self.map.remove(self.quicklook)
+        self.quicklook = layer
+        self._insert_below_footprints(layer)
+        return layer
+
+    def show_overlay(self, url: str, bounds: Bounds, name: str, legend: widgets.Widget | None = None,
+                     opacity: float = 0.85) -> ipyleaflet.ImageOverlay:
+        """Show a computed layer (a ``data:`` PNG URL) over ``bounds`` with an optional legend, replacing
+        the previous overlay."""
+        west, south, east, north = bounds
+        layer = ipyleaflet.ImageOverlay(url=url, bounds=[[south, west], [north, east]], name=name,
+                                        opacity=opacity)
+        if self.overlay is not None and self.overlay in self.map.layers:
+            self.map.remove(self.overlay)
+        self.overlay = layer
+        self._insert_below_footprints(layer)
+        if self.legend is not None and self.legend in self.map.controls:
+            self.map.remove(self.legend)
+            self.legend = None
+        if legend is not None:
+            self.legend = ipyleaflet.WidgetControl(widget=legend, position="bottomright")
+            self.map.add(self.legend)
+        return layer
+
+    def _insert_below_footprints(self, layer: ipyleaflet.Layer) -> None:
+        layers = list(self.map.layers)
+        index = layers.index(self.aoi_layer) if self.aoi_layer in layers else len(layers)
+        layers.insert(index, layer)
+        self.map.layers = tuple(layers)
+
+    def layer_urls(self) -> list[str]:
+        """The URLs of every layer on the map (to check that none leaves the machine offline)."""
+        urls = []
+        for layer in self.map.layers:
+            url = getattr(layer, "url", None)
+            if isinstance(url, str) and url:
+                urls.append(url)
+        return urls
+
+
+def _geometry_key(geometry: Mapping[str, Any]) -> str:
+    def rounded(value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return [rounded(v) for v in value]
+        return round(float(value), 7) if isinstance(value, int | float) else value
+
+    return f"{geometry.get('type')}:{rounded(geometry.get('coordinates'))}"

@@ -1,0 +1,220 @@
+"""One result, as a card of the catalogue: summary line, Information panel and actions.
+
+The summary shows the sensor, date and time, cloud %, incidence angle and whether the product can be
+signed. The actions are those of the catalogue: Zoomer sur, Télécharger la métadonnée (a ``data:`` link
+to the STAC JSON, so it works on Binder and in Voilà), Télécharger le produit (a resumable download),
+Visualiser (the quicklook on the map), Signer l'Url (the :class:`~dinamis_widgets.ui.sign_dialog.
+SignDialog`; hidden for BRUT and Regards products, as in the catalogue) and Ajouter au panier.
+
+Zoom, visualise and basket actions are for whoever composes the card (the explorer): register with
+:meth:`ResultCard.on_action`, called as ``callback(card, action)`` with ``action`` one of ``"zoom"``,
+``"visualise"``, ``"basket"``, ``"select"``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+from traitlets import Any as AnyTrait
+from traitlets import Bool, Unicode, observe
+
+from ..errors import mask_signatures
+from ..signer import signability, unsigned_url
+from .i18n import DEFAULT_LANG, t
+from .info_panel import InfoPanel, card_summary
+from .status import StatusBar
+
+if TYPE_CHECKING:
+    from ..signer import Signer
+
+__all__ = ["ResultCard", "metadata_json"]
+
+
+def metadata_json(item: Any) -> str:
+    """The item's STAC JSON (hrefs unsigned: no signature is ever handed out in metadata)."""
+    data = item.to_dict(transform_hrefs=False) if hasattr(item, "to_dict") else dict(item)
+    for asset in (data.get("assets") or {}).values():
+        if isinstance(asset, dict) and isinstance(asset.get("href"), str):
+            asset["href"] = unsigned_url(asset["href"])
+            asset.pop("dinamis:expiry", None)
+    return mask_signatures(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+class ResultCard(widgets.VBox):
+    """A result card (CSS classes ``dw-result-card``, and ``dw-signable`` or ``dw-not-signable``).
+
+    Parameters
+    ----------
+    item
+        The pystac Item.
+    lang
+        ``"fr"`` or ``"en"``.
+    signer
+        The :class:`~dinamis_widgets.signer.Signer` the sign dialog and downloads use.
+    download_folder
+        Default folder of "Télécharger le produit".
+
+    Attributes
+    ----------
+    reason : str or None
+        Why the product cannot be signed (None when it can).
+    selected, in_basket : bool
+        Highlight states, set by the explorer.
+    sign_dialog, download_view
+        Created on first use (None before).
+    """
+
+    item = AnyTrait(None)
+    lang = Unicode(DEFAULT_LANG)
+    selected = Bool(False)
+    in_basket = Bool(False)
+
+    def __init__(self, item: Any, lang: str = DEFAULT_LANG, signer: Signer | None = None,
+                 download_folder: str = ".", **kwargs: Any) -> None:
+        self.signer = signer
+        self.download_folder = download_folder
+        self.reason: str | None = signability(item)
+        self.sign_dialog: Any = None
+        self.download_view: Any = None
+        self._action_callbacks = widgets.CallbackDispatcher()
+        self.header = widgets.HTML()
+        self.header.add_class("dw-card-title")
+        self.info_button = widgets.ToggleButton(description=t("information", lang), icon="info-circle",
+                                                value=False, layout=widgets.Layout(width="auto"))
+        self.info_button.add_class("dw-info-button")
+        self.info_panel = InfoPanel(item, lang=lang, signable_reason=self.reason,
+                                    layout=widgets.Layout(display="none"))
+
+        def button(key: str, css: str, icon: str) -> widgets.Button:
+            b = widgets.Button(description=t(key, lang), icon=icon, layout=widgets.Layout(width="auto"))
+            b.add_class(css)
+            return b
+
+        self.zoom_button = button("zoom", "dw-zoom-button", "search-plus")
+        self.metadata_button = button("metadata", "dw-metadata-button", "file-code-o")
+        self.download_button = button("download", "dw-download-button", "download")
+        self.visualise_button = button("visualise", "dw-visualise-button", "eye")
+        self.sign_url_button = button("sign_url", "dw-sign-url-button", "key")
+        self.basket_button = button("basket_add", "dw-basket-add", "shopping-basket")
+        if self.reason is not None:
+            self.sign_url_button.layout.display = "none"
+        self.metadata_link = widgets.HTML()
+        self.metadata_link.add_class("dw-metadata-link")
+        self.status = StatusBar(lang=lang)
+        self.status.add_class("dw-card-status")
+        self.action_area = widgets.VBox()
+        self.action_area.add_class("dw-card-actions")
+        actions = widgets.HBox([self.zoom_button, self.metadata_button, self.download_button,
+                                self.visualise_button, self.sign_url_button, self.basket_button],
+                               layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__(children=[widgets.HBox([self.header, self.info_button],
+                                                layout=widgets.Layout(justify_content="space-between",
+                                                                      align_items="center")),
+                                   actions, self.info_panel, self.metadata_link, self.status,
+                                   self.action_area],
+                         lang=lang,
+                         layout=widgets.Layout(border="1px solid #ccc", padding="4px", margin="3px 0"),
+                         **kwargs)
+        self.add_class("dw-result-card")
+        self.add_class("dw-signable" if self.reason is None else "dw-not-signable")
+        self.item = item
+        self.info_button.observe(self._toggle_info, names="value")
+        for b, fn in ((self.zoom_button, lambda: self._action("zoom")),
+                      (self.visualise_button, lambda: self._action("visualise")),
+                      (self.basket_button, lambda: self._action("basket")),
+                      (self.metadata_button, self.show_metadata_link),
+                      (self.download_button, self.toggle_download),
+                      (self.sign_url_button, self.toggle_sign_dialog)):
+            b.on_click(self._guarded(fn))
+
+    def _guarded(self, fn: Callable[[], None]) -> Callable[[Any], None]:
+        """A click handler that shows errors in the card's status line instead of a traceback."""
+
+        def handler(_button: Any) -> None:
+            with self.status.guard():
+                fn()
+
+        return handler
+
+    @property
+    def item_id(self) -> str:
+        """The item's id."""
+        return str(self.item.id)
+
+    # -- rendering -------------------------------------------------------------------------------
+    @observe("item", "selected", "in_basket")
+    def _render(self, _change: Any = None) -> None:
+        if self.item is None:
+            return
+        sensor, when, cloud, angle = card_summary(self.item)
+        ok = self.reason is None
+        yes, no = html.escape(t("signable", self.lang)), html.escape(t("not_signable", self.lang))
+        why = html.escape(self.reason or "")
+        if ok:
+            badge = f"<span class='dw-badge-signable' style='color:#2e7d32' title='{yes}'>✓ {yes}</span>"
+        else:
+            badge = f"<span class='dw-badge-not-signable' style='color:#b00020' title='{why}'>✗ {no}</span>"
+        basket = (f" · <span style='color:#2e7d32'>🧺 {html.escape(t('in_basket', self.lang))}</span>"
+                  if self.in_basket else "")
+        self.header.value = (
+            f"<div><b>{html.escape(sensor)}</b> {html.escape(when)} "
+            f"<span title='{html.escape(t('info_cloud', self.lang))}'>☁ {html.escape(cloud)}</span> "
+            f"<span title='{html.escape(t('info_angle', self.lang))}'>∠ {html.escape(angle)}</span> · "
+            f"{badge}{basket}"
+            f"<br><span style='font-size:11px;color:#555'>{html.escape(self.item_id)}</span></div>")
+        self.layout.border = "2px solid #d81b60" if self.selected else "1px solid #ccc"
+        self.basket_button.disabled = self.in_basket
+
+    def _toggle_info(self, change: dict[str, Any]) -> None:
+        self.info_panel.layout.display = "" if change["new"] else "none"
+
+    def show_info(self, show: bool = True) -> None:
+        """Open (or close) the Information panel."""
+        self.info_button.value = show
+
+    # -- actions ---------------------------------------------------------------------------------
+    def on_action(self, callback: Any, remove: bool = False) -> None:
+        """Register ``callback(card, action)`` for ``"zoom"``, ``"visualise"``, ``"basket"``, ``"select"``."""
+        self._action_callbacks.register_callback(callback, remove=remove)
+
+    def _action(self, action: str) -> None:
+        self._action_callbacks(self, action)
+
+    def show_metadata_link(self) -> None:
+        """Show a link that downloads the item's STAC JSON (a ``data:`` URL, built in the kernel)."""
+        payload = base64.b64encode(metadata_json(self.item).encode("utf-8")).decode("ascii")
+        name = f"{self.item_id}.json"
+        self.metadata_link.value = (
+            f"<a class='dw-metadata-anchor' download='{html.escape(name)}' target='_blank' "
+            f"href='data:application/json;base64,{payload}'>"
+            f"⬇ {html.escape(t('metadata_link', self.lang, name=name))}</a>")
+
+    def toggle_download(self) -> None:
+        """Show (or hide) the download form."""
+        from .download_view import DownloadView
+
+        if self.download_view is None:
+            self.download_view = DownloadView(self.item, folder=self.download_folder, lang=self.lang,
+                                              signer=self.signer)
+        self._toggle_in_area(self.download_view)
+
+    def toggle_sign_dialog(self) -> None:
+        """Show (or hide) the "Signer l'Url" dialog."""
+        from .sign_dialog import SignDialog
+
+        if self.sign_dialog is None:
+            self.sign_dialog = SignDialog(self.item, lang=self.lang, signer=self.signer)
+        self._toggle_in_area(self.sign_dialog)
+
+    def _toggle_in_area(self, widget: widgets.Widget) -> None:
+        children = list(self.action_area.children)
+        if widget in children:
+            children.remove(widget)
+        else:
+            children.append(widget)
+        self.action_area.children = tuple(children)

@@ -1,0 +1,184 @@
+"""The list of results: one :class:`~dinamis_widgets.ui.result_card.ResultCard` per item, sortable.
+
+Sorting (date, cloud, angle; descending or not) happens in the kernel on the results fetched so far.
+The list is also a map layer: ``m.add(results_list)`` adds its footprints (``as_leaflet_layer``).
+
+Examples
+--------
+>>> lst = ResultsList(lang="en")
+>>> len(lst.cards), lst.count_label.value
+(0, '')
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+from traitlets import Bool, Enum, Unicode, observe
+
+from .i18n import DEFAULT_LANG, t
+from .result_card import ResultCard
+
+if TYPE_CHECKING:
+    import ipyleaflet
+
+    from ..signer import Signer
+
+__all__ = ["SORT_KEYS", "ResultsList", "sort_items"]
+
+#: Sort keys: name -> item property.
+SORT_KEYS = {"date": "datetime", "cloud": "eo:cloud_cover", "angle": "view:incidence_angle"}
+
+
+def _key(item: Any, prop: str) -> tuple[int, Any]:
+    if prop == "datetime":
+        when = getattr(item, "datetime", None)
+        value = when.isoformat() if when else item.properties.get("datetime")
+        return (0, value) if value else (1, "")
+    value = item.properties.get(prop)
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return 0, float(value)
+    return 1, 0.0
+
+
+def sort_items(items: Iterable[Any], by: str = "date", descending: bool = True) -> list[Any]:
+    """Items sorted by ``date``, ``cloud`` or ``angle``; items lacking the property come last.
+
+    Examples
+    --------
+    >>> import pystac, datetime as dt
+    >>> a = pystac.Item("a", None, None, dt.datetime(2025, 1, 1), {"eo:cloud_cover": 30})
+    >>> b = pystac.Item("b", None, None, dt.datetime(2026, 1, 1), {"eo:cloud_cover": 5})
+    >>> [i.id for i in sort_items([a, b], "cloud", descending=False)]
+    ['b', 'a']
+    """
+    prop = SORT_KEYS[by]
+    items = list(items)
+    present = [i for i in items if _key(i, prop)[0] == 0]
+    missing = [i for i in items if _key(i, prop)[0] == 1]
+    return sorted(present, key=lambda i: _key(i, prop)[1], reverse=descending) + missing
+
+
+class ResultsList(widgets.VBox):
+    """Result cards with a sort (CSS class ``dw-results``; sort ``dw-sort``, order ``dw-sort-order``).
+
+    Parameters
+    ----------
+    lang
+        ``"fr"`` or ``"en"``.
+    signer
+        Passed to the cards (sign dialog, downloads).
+    download_folder
+        Default folder of the cards' downloads.
+
+    Attributes
+    ----------
+    sort_by : str
+        ``"date"``, ``"cloud"`` or ``"angle"``.
+    descending : bool
+        Sort order.
+    cards : list of ResultCard
+        In display order.
+    """
+
+    sort_by = Enum(list(SORT_KEYS), default_value="date")
+    descending = Bool(True)
+    lang = Unicode(DEFAULT_LANG)
+
+    def __init__(self, lang: str = DEFAULT_LANG, signer: Signer | None = None, download_folder: str = ".",
+                 **kwargs: Any) -> None:
+        self.signer = signer
+        self.download_folder = download_folder
+        self._items: list[Any] = []
+        self._cards: dict[str, ResultCard] = {}
+        self._action_callbacks = widgets.CallbackDispatcher()
+        self.sort_select = widgets.Dropdown(
+            options=[(t(f"sort_{k}", lang), k) for k in SORT_KEYS], value="date", description=t("sort", lang),
+            style={"description_width": "initial"}, layout=widgets.Layout(width="auto"))
+        self.sort_select.add_class("dw-sort")
+        self.order_box = widgets.Checkbox(value=True, description=t("sort_desc", lang), indent=False,
+                                          layout=widgets.Layout(width="auto"))
+        self.order_box.add_class("dw-sort-order")
+        self.count_label = widgets.HTML()
+        self.count_label.add_class("dw-results-count")
+        self.cards_box = widgets.VBox()
+        self.cards_box.add_class("dw-result-cards")
+        super().__init__(children=[widgets.HBox([self.sort_select, self.order_box, self.count_label]),
+                                   self.cards_box], lang=lang, **kwargs)
+        self.add_class("dw-results")
+        widgets.link((self.sort_select, "value"), (self, "sort_by"))
+        widgets.link((self.order_box, "value"), (self, "descending"))
+
+    # -- content ---------------------------------------------------------------------------------
+    @property
+    def items(self) -> list[Any]:
+        """The items, in display order."""
+        return [card.item for card in self.cards]
+
+    @property
+    def cards(self) -> list[ResultCard]:
+        """The cards, in display order."""
+        return list(self.cards_box.children)
+
+    def card(self, item_id: str) -> ResultCard | None:
+        """The card of an item, or None."""
+        return self._cards.get(item_id)
+
+    def set_items(self, items: Iterable[Any]) -> None:
+        """Show these items (replacing the others); cards of items already shown are kept."""
+        self._items = list(items)
+        shown = {i.id for i in self._items}
+        self._cards = {iid: c for iid, c in self._cards.items() if iid in shown}
+        self._refresh()
+
+    def add_items(self, items: Iterable[Any]) -> None:
+        """Add items (a next page); those already shown are skipped."""
+        known = {i.id for i in self._items}
+        self._items += [i for i in items if i.id not in known]
+        self._refresh()
+
+    def _new_card(self, item: Any) -> ResultCard:
+        card = ResultCard(item, lang=self.lang, signer=self.signer, download_folder=self.download_folder)
+        card.on_action(lambda c, action: self._action_callbacks(c, action))
+        return card
+
+    @observe("sort_by", "descending")
+    def _refresh(self, _change: Any = None) -> None:
+        ordered = sort_items(self._items, self.sort_by, self.descending)
+        for item in ordered:
+            if item.id not in self._cards:
+                self._cards[item.id] = self._new_card(item)
+        self.cards_box.children = tuple(self._cards[i.id] for i in ordered)
+        n = len(ordered)
+        self.count_label.value = "" if not n else html.escape(
+            t("n_results_one", self.lang) if n == 1 else t("n_results", self.lang, n=n))
+
+    # -- actions ---------------------------------------------------------------------------------
+    def on_action(self, callback: Callable[[ResultCard, str], None], remove: bool = False) -> None:
+        """Register ``callback(card, action)`` for the cards' actions (see
+        :class:`~dinamis_widgets.ui.result_card.ResultCard`)."""
+        self._action_callbacks.register_callback(callback, remove=remove)
+
+    def select(self, item_id: str) -> None:
+        """Highlight one card (and no other)."""
+        for iid, card in self._cards.items():
+            card.selected = iid == item_id
+
+    def mark_basket(self, ids: Iterable[str]) -> None:
+        """Mark the cards of items in the basket."""
+        chosen = set(ids)
+        for iid, card in self._cards.items():
+            card.in_basket = iid in chosen
+
+    def as_leaflet_layer(self) -> ipyleaflet.GeoJSON:
+        """The footprints of the results as a GeoJSON layer (so ``map.add(results_list)`` works)."""
+        import ipyleaflet
+
+        from .map import FOOTPRINT_STYLES, footprints_geojson
+
+        return ipyleaflet.GeoJSON(data=footprints_geojson(self.items), name=t("layer_footprints", self.lang),
+                                  hover_style=dict(FOOTPRINT_STYLES["hover"]))

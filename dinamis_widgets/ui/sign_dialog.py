@@ -1,0 +1,278 @@
+"""The "Signer l'Url" dialog: sign the multispectral and panchromatic images of a product, separately.
+
+The validity is typed as in the catalogue (``3h``, ``30min``, ``PT3H10M``; default ``3h``) and read by
+:func:`~dinamis_widgets.validity.parse_validity`: a wrong one is shown under the field, quoting what was
+typed. Each signed URL is shown ready to copy (for QGIS), with its ``/vsicurl/`` form for GDAL and its
+expiry time (local time and UTC), next to a note on QGIS/GDAL before 3.10, which download the whole file
+when they open a signed URL. BRUT and Regards products get the reason instead of a sign button.
+
+Examples
+--------
+In a notebook, with the twin running::
+
+    from dinamis_widgets.ui import SignDialog
+    dialog = SignDialog(item)              # an ORTHO item of MTD or SEAS Guyane
+    dialog.validity_text.value = "30min"
+    dialog.sign_button.click(); dialog.wait()
+    dialog.signed["multispectral"].href
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+from traitlets import Any as AnyTrait
+from traitlets import Dict, Unicode, observe
+
+from ..errors import ValidityError
+from ..signer import SignedURL, signability, unsigned_url
+from ..validity import parse_validity
+from .i18n import DEFAULT_LANG, t
+from .status import StatusBar
+from .tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from ..signer import Signer
+
+__all__ = ["SignDialog", "asset_css", "describe_expiry"]
+
+#: Assets offered, in order, with their label key and CSS suffix.
+_MAIN_ASSETS = {"multispectral": ("sign_multispectral", "ms"), "panchromatic": ("sign_panchromatic", "pan")}
+
+
+def asset_css(key: str) -> str:
+    """CSS suffix of an asset: ``ms``, ``pan``, or the key itself.
+
+    Examples
+    --------
+    >>> asset_css("multispectral"), asset_css("nir")
+    ('ms', 'nir')
+    """
+    return _MAIN_ASSETS.get(key, ("", key))[1]
+
+
+def _human_left(seconds: float, lang: str) -> str:
+    seconds = max(0, round(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = round(rest / 60)
+    if minutes == 60:
+        hours, minutes = hours + 1, 0
+    parts = []
+    if days:
+        parts.append(f"{days} {'j' if lang == 'fr' else 'd'}")
+    if hours:
+        parts.append(f"{hours} h")
+    if minutes or not parts:
+        parts.append(f"{minutes} min")
+    return " ".join(parts)
+
+
+def describe_expiry(expiry: _dt.datetime | None, lang: str = DEFAULT_LANG,
+                    now: _dt.datetime | None = None) -> str:
+    """When a signed URL expires, in local time and UTC, and how long is left.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> exp = dt.datetime(2026, 2, 24, 13, 5, tzinfo=dt.UTC)
+    >>> describe_expiry(exp, "en", now=exp - dt.timedelta(minutes=30)).split(" — ")[1]
+    '2026-02-24 13:05:00 UTC, in 30 min'
+    """
+    if expiry is None:
+        return t("no_expiry", lang)
+    now = now or _dt.datetime.now(_dt.UTC)
+    local = expiry.astimezone()
+    return t("expires", lang, local=f"{local:%Y-%m-%d %H:%M:%S}", tz=local.tzname() or "local",
+             utc=f"{expiry.astimezone(_dt.UTC):%Y-%m-%d %H:%M:%S}",
+             left=_human_left((expiry - now).total_seconds(), lang))
+
+
+def _read_only(area: widgets.Textarea) -> None:
+    """Keep a text area's value as set (selectable and copyable, unlike a disabled one)."""
+    kept = area.value
+
+    def revert(change: dict[str, Any]) -> None:
+        if change["new"] != kept:
+            area.value = kept
+
+    area.observe(revert, names="value")
+
+
+class SignDialog(widgets.VBox):
+    """Sign a product's assets (CSS class ``dw-sign-dialog``).
+
+    Parameters
+    ----------
+    item
+        The pystac Item.
+    lang
+        ``"fr"`` or ``"en"``.
+    validity
+        Initial validity text (``"3h"``).
+    signer
+        The :class:`~dinamis_widgets.signer.Signer` (the active profile's by default).
+
+    Attributes
+    ----------
+    reason : str or None
+        Why the product cannot be signed (then there is no sign button).
+    signed : dict
+        Asset key -> :class:`~dinamis_widgets.signer.SignedURL` of the last signature.
+    error : str
+        The inline error under the validity field (empty when none).
+    """
+
+    item = AnyTrait(None)
+    lang = Unicode(DEFAULT_LANG)
+    error = Unicode("")
+    signed = Dict()
+
+    def __init__(self, item: Any, lang: str = DEFAULT_LANG, validity: str = "3h",
+                 signer: Signer | None = None, **kwargs: Any) -> None:
+        self.signer = signer
+        self.reason: str | None = signability(item)
+        self.status = StatusBar(lang=lang)
+        self._tasks = TaskRunner(self.status, "dinamis-sign")
+        self.asset_boxes: dict[str, widgets.Checkbox] = {}
+        self.url_areas: dict[str, widgets.Textarea] = {}
+        self.vsicurl_areas: dict[str, widgets.Textarea] = {}
+        self.expiry_labels: dict[str, widgets.HTML] = {}
+        self.validity_text = widgets.Text(value=validity, description=t("validity", lang),
+                                          style={"description_width": "initial"})
+        self.validity_text.add_class("dw-sign-validity")
+        self.sign_button = widgets.Button(description=t("sign", lang), icon="key", button_style="primary")
+        self.sign_button.add_class("dw-sign-button")
+        self.error_html = widgets.HTML()
+        self.error_html.add_class("dw-sign-error")
+        self.results_box = widgets.VBox()
+        self.results_box.add_class("dw-sign-results")
+        note = html.escape(t("qgis_note", lang))
+        self.note = widgets.HTML(f"<div style='font-size:11px;color:#555'>{note}</div>")
+        self.note.add_class("dw-sign-note")
+        super().__init__(lang=lang, **kwargs)
+        self.add_class("dw-sign-dialog")
+        self.item = item
+        self.sign_button.on_click(lambda _b: self.sign())
+        self.validity_text.observe(lambda _c: setattr(self, "error", ""), names="value")
+
+    @observe("item")
+    def _build(self, _change: Any = None) -> None:
+        item = self.item
+        title = widgets.HTML(f"<b>{html.escape(t('sign_title', self.lang, id=getattr(item, 'id', '?')))}</b>")
+        self.reason = signability(item)
+        if self.reason is not None:
+            heading = html.escape(t("not_signable_title", self.lang))
+            reason = widgets.HTML(f"<div style='color:#b00020'><b>{heading}</b><br>"
+                                  f"{html.escape(self.reason)}</div>")
+            reason.add_class("dw-sign-reason")
+            self.children = [title, reason]
+            return
+        self.asset_boxes = {}
+        rows: list[widgets.Widget] = []
+        for key in self._assets():
+            label_key, css = _MAIN_ASSETS.get(key, ("sign_asset", key))
+            box = widgets.Checkbox(value=(key == "multispectral"), indent=False,
+                                   description=t(label_key, self.lang, key=key),
+                                   layout=widgets.Layout(width="auto"))
+            box.add_class(f"dw-sign-{css}")
+            self.asset_boxes[key] = box
+            path = html.escape(unsigned_url(item.assets[key].href).split("://", 1)[-1].split("/", 1)[-1])
+            rows.append(widgets.VBox([box, widgets.HTML(f"<code style='font-size:11px'>{path}</code>")]))
+        hint = html.escape(t("validity_help", self.lang))
+        help_text = widgets.HTML(f"<span style='font-size:11px;color:#555'>{hint}</span>")
+        self.children = [title, *rows, self.validity_text, help_text, self.error_html, self.sign_button,
+                         self.status, self.results_box, self.note]
+
+    def _assets(self) -> list[str]:
+        keys = [k for k in _MAIN_ASSETS if k in self.item.assets]
+        others = [k for k, a in self.item.assets.items()
+                  if k not in keys and "data" in (a.roles or [])]
+        return keys + others
+
+    @observe("error")
+    def _render_error(self, _change: Any = None) -> None:
+        self.error_html.value = (f"<span style='color:#b00020'>{html.escape(self.error)}</span>"
+                                 if self.error else "")
+
+    # -- signing ---------------------------------------------------------------------------------
+    def _signer(self) -> Signer:
+        from ..signer import get_signer
+
+        return self.signer or get_signer()
+
+    def chosen(self) -> list[str]:
+        """Asset keys ticked."""
+        return [k for k, box in self.asset_boxes.items() if box.value]
+
+    def sign(self) -> None:
+        """Check the validity and sign the chosen assets (in the background)."""
+        if self.reason is not None:
+            return
+        text = self.validity_text.value
+        try:
+            signer = self._signer()
+            validity = parse_validity(text, maximum=signer.max_validity)
+        except ValidityError as exc:
+            self.error = f"{t('invalid_validity', self.lang, value=text)} {exc.message}"
+            return
+        except Exception as exc:
+            self.status.report(exc)
+            return
+        keys = self.chosen()
+        if not keys:
+            self.error = t("choose_asset", self.lang)
+            return
+        self.error = ""
+        hrefs = {k: self.item.assets[k].href for k in keys}
+
+        def work() -> dict[str, SignedURL]:
+            from ..auth import set_sign_in_handler
+
+            previous = set_sign_in_handler(self.status.show_sign_in)
+            try:
+                signed = signer.sign_urls(list(hrefs.values()), validity)
+            finally:
+                set_sign_in_handler(previous)
+            return {k: signed[h] for k, h in hrefs.items()}
+
+        self.sign_button.disabled = True
+        self._tasks.run(work, on_done=self._show, busy=t("signing", self.lang),
+                        on_finally=lambda: setattr(self.sign_button, "disabled", False))
+
+    def _show(self, signed: dict[str, SignedURL]) -> None:
+        boxes: list[widgets.Widget] = []
+        for key, s in signed.items():
+            css = asset_css(key)
+            label = widgets.HTML(f"<b>{html.escape(t('signed_url', self.lang, key=key))}</b>")
+            url = widgets.Textarea(value=s.href, layout=widgets.Layout(width="98%", height="70px"))
+            url.add_class("dw-signed-url")
+            url.add_class(f"dw-signed-url-{css}")
+            vsi = widgets.Textarea(value=s.vsicurl(), description=t("vsicurl", self.lang),
+                                   style={"description_width": "initial"},
+                                   layout=widgets.Layout(width="98%", height="50px"))
+            vsi.add_class("dw-signed-vsicurl")
+            when = html.escape(describe_expiry(s.expiry, self.lang))
+            expiry = widgets.HTML(f"<span style='color:#9a6a00'>⏱ {when}</span>")
+            expiry.add_class("dw-sign-expiry")
+            _read_only(url)
+            _read_only(vsi)
+            self.url_areas[key], self.vsicurl_areas[key], self.expiry_labels[key] = url, vsi, expiry
+            box = widgets.VBox([label, url, expiry, vsi])
+            box.add_class(f"dw-signed-{css}")
+            boxes.append(box)
+        self.results_box.children = boxes
+        self.signed = dict(signed)
+        first = next(iter(signed.values()), None)
+        if first is not None and first.expiry is not None:
+            self.status.success(t("signed_ok", self.lang,
+                                  expiry=f"{first.expiry.astimezone():%Y-%m-%d %H:%M:%S}"))
+        else:
+            self.status.success(t("no_expiry", self.lang))
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Wait for a signature under way; False on timeout."""
+        return self._tasks.wait(timeout)
