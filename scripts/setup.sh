@@ -28,6 +28,29 @@ if ! have_postgis; then
   fi
 fi
 
+# Debian's Chromium for the real-browser tests (tests/browser: Playwright drives it, so Playwright's own
+# browser download is not needed) and fonts for legible screenshots (text, and the emoji the widgets use,
+# such as the expiry's stopwatch). DW_CHROMIUM may point elsewhere.
+# (On Ubuntu, apt's chromium is a snap wrapper: there, point DW_CHROMIUM at a Chromium or Chrome binary.)
+chromium=${DW_CHROMIUM:-/usr/bin/chromium}
+have_chromium() { [ -x "$chromium" ]; }
+have_fonts() {
+  [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] && [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]
+}
+if ! have_chromium || ! have_fonts; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing Chromium and fonts (for the browser tests) with apt-get" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    if ! apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core fonts-noto-color-emoji >/dev/null; then
+      echo "setup: apt-get could not install chromium; the browser tests will fail" >&2
+    fi
+  elif ! have_chromium; then
+    echo "setup: the browser tests (tests/browser) need Chromium at $chromium; they are skipped" >&2
+    echo "  until it is installed, e.g.: sudo apt-get install chromium fonts-dejavu-core fonts-noto-color-emoji" >&2
+  fi
+fi
+
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating the virtual environment .venv" >&2
   "$PYTHON" -m venv .venv
