@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import email.utils
 import getpass
 import html
 import json
@@ -56,7 +55,8 @@ from urllib.parse import urljoin
 
 import requests
 
-from .errors import AuthenticationError, HTTPServiceError, SigningError, mask_signatures
+from .errors import AuthenticationError, SigningError
+from .service_io import request_with_retries, service_message
 from .settings import Settings, get_settings, profile_for
 
 __all__ = [
@@ -70,7 +70,6 @@ __all__ = [
     "NoAuth",
     "SignInHandler",
     "Token",
-    "backoff_delay",
     "can_prompt",
     "create_api_key",
     "get_credentials",
@@ -81,11 +80,9 @@ __all__ = [
     "login",
     "logout",
     "print_sign_in",
-    "request_with_retries",
     "revoke_api_key",
     "save_api_key",
     "save_token",
-    "service_message",
     "set_sign_in_handler",
     "token_endpoint",
     "userinfo",
@@ -98,129 +95,6 @@ SCOPE = "openid offline_access"
 DEVICE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 #: Refresh an access token when it has less than this many seconds left.
 TOKEN_MARGIN_SECONDS = 60
-#: HTTP statuses retried with backoff.
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-_MAX_BACKOFF = 30.0
-_MAX_RETRY_AFTER = 120.0
-
-
-# --------------------------------------------------------------------------------------------------
-# HTTP with retries (shared with the signer)
-# --------------------------------------------------------------------------------------------------
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    """Seconds asked by a ``Retry-After`` header (delta-seconds or HTTP date), if any."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    with contextlib.suppress(TypeError, ValueError):
-        when = email.utils.parsedate_to_datetime(value)
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        return max(0.0, (when - datetime.now(UTC)).total_seconds())
-    return None
-
-
-def backoff_delay(attempt: int, factor: float) -> float:
-    """Exponential backoff: ``factor * 2**attempt`` seconds (attempt 0 is the first retry), at most 30 s.
-
-    Examples
-    --------
-    >>> [backoff_delay(a, 0.5) for a in range(4)]
-    [0.5, 1.0, 2.0, 4.0]
-    """
-    return float(min(_MAX_BACKOFF, factor * (2**attempt)))
-
-
-def request_with_retries(
-    session: requests.Session | None,
-    method: str,
-    url: str,
-    *,
-    timeout: float,
-    retry_total: int,
-    backoff_factor: float,
-    error_cls: type[HTTPServiceError] = SigningError,
-    what: str = "Contacting the signing service",
-    sleep: Callable[[float], None] = time.sleep,
-    **kwargs: Any,
-) -> requests.Response:
-    """Send a request, retrying on 429/5xx answers and on connection errors, whatever the method.
-
-    ``Retry-After`` is honoured (up to 120 s); otherwise the delay grows as :func:`backoff_delay`.
-
-    Parameters
-    ----------
-    session
-        Session to use (None: a one-off request).
-    method, url
-        The request.
-    timeout
-        Seconds for each attempt.
-    retry_total
-        How many times to retry (0: one attempt only).
-    backoff_factor
-        Base of the exponential backoff, in seconds.
-    error_cls, what
-        The error raised when no answer came after every attempt, and what the toolkit was doing.
-    **kwargs
-        Passed to :meth:`requests.Session.request` (``json``, ``data``, ``headers``, ``params``...).
-
-    Returns
-    -------
-    requests.Response
-        The last answer, whatever its status (the caller interprets it).
-
-    Raises
-    ------
-    HTTPServiceError
-        Of class ``error_cls``, with no status, when the service could not be reached.
-    """
-    sender = session.request if session is not None else requests.request
-    attempt = 0
-    while True:
-        try:
-            response = sender(method, url, timeout=timeout, **kwargs)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            if attempt >= retry_total:
-                raise error_cls(
-                    f"{what}: no answer from {mask_signatures(url)} after {attempt + 1} attempt(s) "
-                    f"({type(exc).__name__}). Check the network, or the service's URL "
-                    "(TLD_SIGNING_ENDPOINT).",
-                    url=url,
-                ) from None
-            sleep(backoff_delay(attempt, backoff_factor))
-            attempt += 1
-            continue
-        if response.status_code in RETRY_STATUSES and attempt < retry_total:
-            delay = _retry_after(response)
-            delay = backoff_delay(attempt, backoff_factor) if delay is None else min(delay, _MAX_RETRY_AFTER)
-            response.close()
-            sleep(delay)
-            attempt += 1
-            continue
-        return response
-
-
-def service_message(response: requests.Response) -> str:
-    """The message of an error answer: its ``detail`` (FastAPI), ``error_description`` (OAuth2) or body."""
-    try:
-        body = response.json()
-    except ValueError:
-        return response.text.strip()[:500]
-    if isinstance(body, Mapping):
-        for key in ("detail", "error_description", "message", "error"):
-            value = body.get(key)
-            if value:
-                return value if isinstance(value, str) else json.dumps(value)[:500]
-    return json.dumps(body)[:500]
-
-
 # --------------------------------------------------------------------------------------------------
 # Files shared with the official SDK
 # --------------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pystac
 
 from .errors import ConfigurationError, DinamisError, NotSignableError, SearchError
+from .service_io import service_message
 from .settings import Profile, Settings, get_settings, profile_for
 from .signer import NotSignableWarning, Signer, sign_inplace
 from .validity import ValidityLike, parse_validity
@@ -28,7 +29,7 @@ from .validity import ValidityLike, parse_validity
 if TYPE_CHECKING:
     from pystac_client import Client
 
-__all__ = ["SigningModifier", "default_catalog", "open_catalog", "profile_of", "service_message_from_text"]
+__all__ = ["SigningModifier", "default_catalog", "open_catalog", "profile_of"]
 
 #: Attribute of the returned ``Client`` holding its :class:`~dinamis_widgets.settings.Profile`.
 PROFILE_ATTR = "dinamis_profile"
@@ -63,50 +64,6 @@ class SigningModifier:
 
     def __repr__(self) -> str:
         return f"SigningModifier({self.signer!r}, validity={self.validity!r})"
-
-
-def service_message_from_text(text: str) -> str:
-    """The message of a STAC API error body (FastAPI ``detail``, OGC ``description``...), made short.
-
-    Examples
-    --------
-    >>> service_message_from_text('{"code": "InvalidQueryParameter", "description": "Bad datetime."}')
-    'InvalidQueryParameter: Bad datetime.'
-    >>> service_message_from_text('{"detail": [{"loc": ["body", "limit"], "msg": "Input should be > 0"}]}')
-    'limit: Input should be > 0'
-    """
-    import json
-
-    text = (text or "").strip()
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return text[:500]
-    if not isinstance(body, Mapping):
-        return text[:500]
-    detail = body.get("detail")
-    if isinstance(detail, str) and detail:
-        return detail[:500]
-    if isinstance(detail, list):
-        parts: list[str] = []
-        for entry in detail:
-            if not isinstance(entry, Mapping):
-                continue
-            loc = [str(p) for p in entry.get("loc", []) if p != "body"]
-            where = ".".join(loc[:2])
-            msg = f"{where}: {entry.get('msg', '')}" if where else str(entry.get("msg", ""))
-            if msg not in parts:
-                parts.append(msg)
-        if parts:
-            shown = "; ".join(parts[:3]) + (f"; and {len(parts) - 3} more" if len(parts) > 3 else "")
-            return shown[:500]
-    code, description = body.get("code"), body.get("description")
-    if description:
-        return f"{code}: {description}"[:500] if code else str(description)[:500]
-    for key in ("message", "error"):
-        if body.get(key):
-            return str(body[key])[:500]
-    return text[:500]
 
 
 def _twin_hint(profile: Profile) -> str:
@@ -206,7 +163,7 @@ def open_catalog(
         if status is None:
             raise SearchError(f"Cannot reach {where}: {str(exc)[:300]}.{_twin_hint(profile)}") from None
         raise SearchError(f"Cannot open {where}", status=status, url=url,
-                          service_message=service_message_from_text(str(exc))) from None
+                          service_message=service_message(str(exc))) from None
     except (pystac.STACError, pystac.STACTypeError, ValueError, KeyError, TypeError) as exc:
         raise ConfigurationError(
             f"{url} (profile {profile.name!r}) does not answer as a STAC API landing page: {exc}. Give the "

@@ -40,6 +40,7 @@ import requests
 import urllib3
 
 from .errors import DinamisError, HTTPServiceError, NotSignableError, mask_signatures
+from .service_io import service_message
 from .signer import Signer, get_signer, signability, unsigned_url
 from .validity import ValidityLike
 
@@ -137,12 +138,6 @@ def _parse_content_range(value: str | None) -> tuple[int, int, int | None] | Non
         return None
     start, end, total = match.groups()
     return int(start), int(end), None if total == "*" else int(total)
-
-
-def _service_text(response: requests.Response) -> str:
-    text = (response.text or "")[:400]
-    match = re.search(r"<Message>(.*?)</Message>", text, re.S)
-    return (match.group(1) if match else text).strip()
 
 
 def download(
@@ -279,7 +274,7 @@ def download(
                     continue
                 if status >= 400:
                     raise DownloadError(f"Could not download {name}", status=status,
-                                        service_message=_service_text(response), url=plain)
+                                        service_message=service_message(response), url=plain)
                 if status == 206:
                     crange = _parse_content_range(response.headers.get("Content-Range"))
                     if crange is None or crange[0] != offset:
@@ -374,7 +369,7 @@ def fetch_bytes(url: str, *, signer: Signer | None = None, max_bytes: int = 32 <
     with contextlib.closing(response):
         if response.status_code >= 400:
             raise DownloadError(f"Could not read {target_name(plain)}", status=response.status_code,
-                                service_message=_service_text(response), url=plain)
+                                service_message=service_message(response), url=plain)
         data = bytearray()
         try:
             for chunk in response.iter_content(1 << 16):

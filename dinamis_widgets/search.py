@@ -29,10 +29,11 @@ import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from .catalog import PROFILE_ATTR, default_catalog, open_catalog, service_message_from_text
+from .catalog import PROFILE_ATTR, default_catalog, open_catalog
 from .errors import QueryError, SearchError
 from .query import Query, fetch_queryables
 from .results import Results
+from .service_io import service_message
 
 if TYPE_CHECKING:
     from pystac_client import Client
@@ -84,7 +85,7 @@ def _error(exc: Exception, client: Any) -> SearchError:
     if status is None:
         return SearchError(f"The search failed: cannot reach {where}: {str(exc)[:300]}")
     return SearchError(f"The search failed at {where}", status=status, url=url,
-                       service_message=service_message_from_text(str(exc)))
+                       service_message=service_message(str(exc)))
 
 
 def _prepare(query: Query, client: Any, validate: bool) -> tuple[dict[str, Any], Any]:

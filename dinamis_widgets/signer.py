@@ -72,8 +72,6 @@ from .auth import (
     NoAuth,
     get_credentials,
     how_to_authenticate,
-    request_with_retries,
-    service_message,
 )
 from .errors import (
     AuthenticationError,
@@ -82,6 +80,7 @@ from .errors import (
     ValidityError,
     mask_signatures,
 )
+from .service_io import request_with_retries, service_message
 from .settings import Profile, Settings, get_settings, host_matches, profile_for
 from .validity import ACCEPTED_FORMS, ValidityLike, parse_validity
 

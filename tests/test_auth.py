@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import requests
 
-from dinamis_widgets import auth
+from dinamis_widgets import auth, service_io
 from dinamis_widgets import signer as signer_mod
 from dinamis_widgets.auth import (
     ApiKey,
@@ -570,7 +570,7 @@ def test_request_with_retries_honours_retry_after(service: Service) -> None:
     delays: list[float] = []
     service.flaky.fail_next, service.flaky.retry_after, service.flaky.status = 2, "3", 429
     try:
-        r = auth.request_with_retries(None, "POST", service.url + "sign_urls", json={"urls": []},
+        r = service_io.request_with_retries(None, "POST", service.url + "sign_urls", json={"urls": []},
                                       headers=service.demo_key.headers(), timeout=5, retry_total=5,
                                       backoff_factor=0.01, sleep=delays.append)
     finally:
@@ -579,15 +579,15 @@ def test_request_with_retries_honours_retry_after(service: Service) -> None:
     # without Retry-After: exponential backoff
     delays.clear()
     service.flaky.fail_next = 3
-    r = auth.request_with_retries(None, "POST", service.url + "sign_urls", json={"urls": []},
+    r = service_io.request_with_retries(None, "POST", service.url + "sign_urls", json={"urls": []},
                                   headers=service.demo_key.headers(), timeout=5, retry_total=5,
                                   backoff_factor=0.5, sleep=delays.append)
     assert r.status_code == 200 and delays == [0.5, 1.0, 2.0]
     # connection errors are retried too, then reported without a status
     delays.clear()
     with pytest.raises(SigningError) as info:
-        auth.request_with_retries(None, "POST", "http://127.0.0.1:9/sign_urls", timeout=2, retry_total=2,
-                                  backoff_factor=0.25, sleep=delays.append)
+        service_io.request_with_retries(None, "POST", "http://127.0.0.1:9/sign_urls", timeout=2,
+                                        retry_total=2, backoff_factor=0.25, sleep=delays.append)
     assert delays == [0.25, 0.5] and info.value.status is None and "3 attempt(s)" in str(info.value)
 
 
