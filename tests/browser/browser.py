@@ -6,9 +6,9 @@
   (component updates, safe browsing...) can leave the machine either.
 * :class:`NetworkGuard` aborts every page request (HTTP or WebSocket) whose host is not loopback, and records
   it, so a test can assert that the page needed nothing from the internet, or list what it tried.
-* :class:`LabPage` opens a notebook in JupyterLab (``window.jupyterapp``, exposed by the server), runs all its
-  cells through ``notebook:run-all-cells``, finds widgets by CSS class, draws on Leaflet maps with the mouse
-  and numbers its screenshots.
+* :class:`LabPage` opens a notebook in JupyterLab or Notebook 7 (``window.jupyterapp``, exposed by the
+  server), runs all its cells through ``notebook:run-all-cells``, finds widgets by CSS class, draws on
+  Leaflet maps with the mouse and numbers its screenshots (it also serves a Voilà page, for the last three).
 """
 
 from __future__ import annotations
@@ -210,9 +210,14 @@ class LabPage:
         return path
 
     # -- notebook ---------------------------------------------------------------------------------
-    def open_notebook(self, path: str, timeout: float = 90.0) -> None:
-        """Open ``path`` (relative to the server's root) and wait until its kernel is idle."""
-        self.page.goto(self.lab.lab_url(path), wait_until="domcontentloaded")
+    def open_notebook(self, path: str, timeout: float = 90.0, *, notebook7: bool = False) -> None:
+        """Open ``path`` (relative to the server's root) and wait until its kernel is idle.
+
+        In JupyterLab, or in Notebook 7 (``/notebooks/<path>``) with ``notebook7``: both expose their
+        application as ``window.jupyterapp``, whose current widget is the notebook panel.
+        """
+        url = self.lab.notebook7_url(path) if notebook7 else self.lab.lab_url(path)
+        self.page.goto(url, wait_until="domcontentloaded")
         self.page.wait_for_function("() => !!window.jupyterapp", timeout=timeout * 1000)
         self.page.evaluate("async () => { await window.jupyterapp.restored; }")
         self.page.wait_for_function("() => {" + _JS_NOTEBOOK_READY + "}", timeout=timeout * 1000,

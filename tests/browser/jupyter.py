@@ -14,6 +14,19 @@ JupyterLab fetches a few things from the internet on its own; they are switched 
 * the extension manager's PyPI listing (``https://pypi.org/...``): ``--LabApp.extension_manager=readonly`` and
   the ``@jupyterlab/extensionmanager-extension`` front-end disabled.
 
+The same server also runs Notebook 7 (``/tree``, ``/notebooks/...``; ``window.jupyterapp`` exposed there too
+with ``--JupyterNotebookApp.expose_app_in_browser``) and Voilà (``/voila/render/...``), both server extensions
+enabled by their packages in the environment's ``etc/jupyter``. Voilà's pages would load three things from
+CDNs; they are switched off in the throwaway config (``jupyter_server_config.json``):
+
+* MathJax 3 from cdnjs (``fullMathjaxUrl`` in Voilà's page config): ``mathjax_url`` and ``mathjax_config`` set
+  to ``"null"`` in the server's ``tornado_settings``, so Voilà's front-end uses JupyterLab's bundled MathJax
+  plugin;
+* Font Awesome 5 CSS (all + v4 shims) from jsDelivr, hard-coded in the ``lab`` template: Voilà renders with
+  :data:`VOILA_TEMPLATE`, a copy of ``lab`` without those two ``<link>`` tags (the widgets' own Font Awesome,
+  bundled by ipywidgets' front-end, is still there). Voilà's ``base/page.html`` (its tree and error pages,
+  not ``/voila/render``) still links Font Awesome 4 from jsDelivr.
+
 To prove it, the server and its kernels run under a small launcher that installs a :func:`sys.addaudithook`
 recording every non-loopback ``socket.getaddrinfo`` / ``gethostbyname`` / ``connect`` in a log file
 (:meth:`JupyterLab.outbound`). The kernels inherit the server's environment, which the fixture extends with
@@ -25,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -56,10 +70,27 @@ LAB_SETTING_OVERRIDES: dict[str, dict[str, Any]] = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
 }
 
+#: Voilà's template for the tests: its ``lab`` template minus the Font Awesome CSS links to jsDelivr.
+VOILA_TEMPLATE = "dw-offline"
+
+#: Server configuration written to the throwaway config folder (see the module docstring).
+SERVER_CONFIG: dict[str, Any] = {
+    # The string "null" (not None, which breaks Notebook 7's page handler): what Voilà's front-end takes for
+    # "no MathJax URL configured", so it uses JupyterLab's bundled MathJax instead of fetching it from cdnjs.
+    "ServerApp": {"tornado_settings": {"mathjax_url": "null", "mathjax_config": "null"}},
+    # Notebook 7's lab extension (Lab's "open in Notebook" buttons) cannot load in Voilà's older JupyterLab
+    # core ("The getter for the shared module is not a function ... @jupyterlab/docregistry").
+    "VoilaConfiguration": {"template": VOILA_TEMPLATE,
+                           "extension_denylist": ["@jupyter-notebook/lab-extension"]},
+}
+
+_CDN_LINK = re.compile(r"[ \t]*<link\b[^>]*\bhref=\"https?://[^>]*>[ \t]*\n?")
+
 #: Server options that keep JupyterLab quiet and local (the ip, port and root are added by :func:`start_lab`).
 OFFLINE_LAB_ARGS: tuple[str, ...] = (
     "--no-browser",
     "--LabApp.expose_app_in_browser=True",
+    "--JupyterNotebookApp.expose_app_in_browser=True",
     "--LabApp.news_url=None",
     "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     "--LabApp.extension_manager=readonly",
@@ -161,6 +192,14 @@ class JupyterLab:
         suffix = f"tree/{path}" if path else ""
         query = f"?token={self.token}" + ("&reset" if reset else "")
         return f"{self.url}lab/{suffix}{query}"
+
+    def notebook7_url(self, path: str) -> str:
+        """URL opening the notebook ``path`` (relative to the root) in Notebook 7, token included."""
+        return f"{self.url}notebooks/{path}?token={self.token}"
+
+    def voila_url(self, path: str) -> str:
+        """URL rendering the notebook ``path`` (relative to the root) with Voilà, token included."""
+        return f"{self.url}voila/render/{path}?token={self.token}"
 
     def api(self, method: str, path: str, **kw: Any) -> Any:
         """Call the server's REST API (``path`` like ``api/kernels``); the JSON answer, or None."""
@@ -271,6 +310,9 @@ def _write_isolated_config(home: Path, python: str) -> dict[str, str]:
     (kdir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
     (labconfig / "default_setting_overrides.json").write_text(json.dumps(LAB_SETTING_OVERRIDES),
                                                               encoding="utf-8")
+    (dirs["config"] / "jupyter_server_config.json").write_text(json.dumps(SERVER_CONFIG, indent=1),
+                                                                encoding="utf-8")
+    _write_voila_template(dirs["path"] / "voila" / "templates" / VOILA_TEMPLATE)
     return {
         "JUPYTER_CONFIG_DIR": str(dirs["config"]),
         "JUPYTER_DATA_DIR": str(dirs["data"]),
@@ -280,6 +322,23 @@ def _write_isolated_config(home: Path, python: str) -> dict[str, str]:
         "JUPYTERLAB_WORKSPACES_DIR": str(dirs["workspaces"]),
         "JUPYTER_PLATFORM_DIRS": "1",
     }
+
+
+def _write_voila_template(folder: Path) -> None:
+    """:data:`VOILA_TEMPLATE` in ``folder``: Voilà's ``lab`` template without its links to CDNs."""
+    from jupyter_core.paths import jupyter_path
+
+    found = [Path(p) for p in jupyter_path("voila", "templates", "lab", "index.html.j2") if Path(p).is_file()]
+    if not found:
+        return  # Voilà is not installed: nothing to render with
+    text, n = _CDN_LINK.subn("", found[0].read_text(encoding="utf-8"))
+    if re.search(r"""(?:href|src)=["']https?://""", text):
+        raise RuntimeError(f"{found[0]} links to another host in a way the harness does not strip")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "conf.json").write_text(json.dumps({"base_template": "lab"}), encoding="utf-8")
+    (folder / "index.html.j2").write_text(
+        f"{text}\n{{# Voilà's lab template without its {n} link(s) to CDNs (tests/browser/jupyter.py) #}}\n",
+        encoding="utf-8")
 
 
 def start_lab(home: Path, *, env: Mapping[str, str] | None = None, extra_args: Sequence[str] = (),
