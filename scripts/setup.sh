@@ -53,7 +53,21 @@ fi
 
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating the virtual environment .venv" >&2
-  "$PYTHON" -m venv .venv
+  if ! "$PYTHON" -m venv .venv >/dev/null 2>&1; then
+    rm -rf .venv
+    # Debian's system Python needs the python3-venv package to make virtual environments.
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "setup: installing python3-venv with apt-get" >&2
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq
+      apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+      "$PYTHON" -m venv .venv
+    else
+      echo "setup: $PYTHON cannot create a virtual environment; install python3-venv" >&2
+      echo "  (sudo apt-get install python3-venv) or set PYTHON to another Python >= 3.11" >&2
+      exit 1
+    fi
+  fi
 fi
 
 stamp=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
