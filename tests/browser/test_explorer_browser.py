@@ -41,6 +41,22 @@ def _items_in(items: list[dict[str, Any]], bbox: tuple[float, float, float, floa
             and it["bbox"][3] > s]
 
 
+def _run_and_render(page: LabPage) -> Any:
+    """Run the open notebook and wait for the Explorer (search button and map) to render."""
+    page.run_all()
+    page.widget("dw-search-button").first.wait_for(state="visible", timeout=60_000)
+    leaflet = page.leaflet_map("dw-map")
+    leaflet.wait_for(state="visible")
+    page.shot("rendered")
+    return leaflet
+
+
+def _centre_on_site(page: LabPage) -> None:
+    """Centre the Explorer's map on the test site, as a user would pan and zoom there."""
+    page.kernel(f"explorer.map.map.center = ({(SITE_BBOX[1] + SITE_BBOX[3]) / 2}, "
+                f"{(SITE_BBOX[0] + SITE_BBOX[2]) / 2}); explorer.map.map.zoom = {SITE_ZOOM}")
+
+
 def test_explorer_end_to_end(lab: JupyterLab, lab_page: LabPage, guard: NetworkGuard,
                              twin_items: list[dict[str, Any]]) -> None:
     """Draw an AOI, search, open the Information panel, sign (30min), basket two, load, NDVI, on the map."""
@@ -52,16 +68,11 @@ def test_explorer_end_to_end(lab: JupyterLab, lab_page: LabPage, guard: NetworkG
 
     # 1. Open the notebook and run it: the search panel and the map render.
     lab_page.open_notebook("explorer.ipynb")
-    lab_page.run_all()
-    lab_page.widget("dw-search-button").first.wait_for(state="visible", timeout=60_000)
-    leaflet = lab_page.leaflet_map("dw-map")
-    leaflet.wait_for(state="visible")
-    lab_page.shot("rendered")
+    leaflet = _run_and_render(lab_page)
 
     # 2. Centre the map on the site (a user would pan and zoom), then draw the AOI with the mouse.
     # (explorer.map is the ExplorerMap, explorer.map.map its ipyleaflet Map.)
-    lab_page.kernel(f"explorer.map.map.center = ({(SITE_BBOX[1] + SITE_BBOX[3]) / 2}, "
-                    f"{(SITE_BBOX[0] + SITE_BBOX[2]) / 2}); explorer.map.map.zoom = {SITE_ZOOM}")
+    _centre_on_site(lab_page)
     leaflet.scroll_into_view_if_needed()
     # The front-end reports its view's bounds ((S, W), (N, E)) after each move: wait for the new view.
     w, s, e, n = SITE_BBOX

@@ -21,7 +21,14 @@ import pytest
 
 from .browser import LabPage, NetworkGuard
 from .jupyter import JupyterLab, write_notebook
-from .test_explorer_browser import EXPLORER_CELL, SITE_BBOX, SITE_ZOOM, _int_in, _items_in
+from .test_explorer_browser import (
+    EXPLORER_CELL,
+    SITE_BBOX,
+    _centre_on_site,
+    _int_in,
+    _items_in,
+    _run_and_render,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -69,14 +76,9 @@ def test_explorer_notebook7(lab: JupyterLab, lab_page: LabPage, guard: NetworkGu
 
     lab_page.open_notebook("explorer-nb7.ipynb", notebook7=True)
     assert lab_page.page.evaluate("() => document.body.dataset.notebook") == "notebooks", "not Notebook 7"
-    lab_page.run_all()
-    lab_page.widget("dw-search-button").first.wait_for(state="visible", timeout=60_000)
-    leaflet = lab_page.leaflet_map("dw-map")
-    leaflet.wait_for(state="visible")
-    lab_page.shot("rendered")
+    leaflet = _run_and_render(lab_page)
 
-    lab_page.kernel(f"explorer.map.map.center = ({(SITE_BBOX[1] + SITE_BBOX[3]) / 2}, "
-                    f"{(SITE_BBOX[0] + SITE_BBOX[2]) / 2}); explorer.map.map.zoom = {SITE_ZOOM}")
+    _centre_on_site(lab_page)
     _search_by_bbox(lab_page)
     assert lab_page.kernel_json("list(explorer.aoi.bbox)") == pytest.approx(list(SITE_BBOX), abs=1e-9)
     cards = lab_page.widget("dw-result-card")
