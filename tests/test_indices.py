@@ -15,6 +15,7 @@ from dinamis_widgets.indices import ndvi, ndwi, normalized_difference, savi
 from dinamis_widgets.load import LoadOptions, load
 from dinamis_widgets.pansharpen import pansharpen
 from dinamis_widgets.twin.scenes import expected_bands, expected_ndvi, planted_classes, planted_ndvi_at
+from tests.test_load import native_window
 
 pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning:odc.geo.*")]
@@ -24,13 +25,6 @@ def _ortho(twin_items: list[dict[str, Any]], contains: str) -> pystac.Item:
     return next(pystac.Item.from_dict(d) for d in twin_items
                 if contains in d["id"] and d["properties"]["processing:level"] == "ORTHO"
                 and "REGARDS" not in d["collection"])
-
-
-def native_window(ds: Any, item: pystac.Item) -> tuple[int, int, int, int]:
-    res, _, x0, _, _, y0 = item.assets["multispectral"].extra_fields["proj:transform"]
-    col = round((float(ds.x[0]) - res / 2 - x0) / res)
-    row = round((y0 - (float(ds.y[0]) + res / 2)) / res)
-    return row, col, ds.sizes["y"], ds.sizes["x"]
 
 
 @pytest.fixture(scope="module")
