@@ -168,8 +168,9 @@ def test_explorer_end_to_end(lab: JupyterLab, lab_page: LabPage, guard: NetworkG
     for i in range(2):
         signable.nth(i).locator(".dw-basket-add").first.click()
     basket_count = lab_page.widget("dw-basket-count").first
-    lab_page.wait_until(lambda: _int_in(basket_count.inner_text()) == 2, "2 products in the basket")
-    assert lab_page.widget("dw-basket-item").count() == 2
+    # The count and the list are two widgets: the browser may draw one before the other.
+    lab_page.wait_until(lambda: _int_in(basket_count.inner_text()) == 2
+                        and lab_page.widget("dw-basket-item").count() == 2, "2 products in the basket")
     lab_page.shot("basket", focus=lab_page.widget("dw-basket-load").first)
     lab_page.widget("dw-basket-load").first.click()
     lab_page.wait_until(lambda: lab_page.kernel_json("explorer.cube is not None"), "explorer.cube",
