@@ -68,8 +68,8 @@ def _pick_items(twin: Any, scene_set: str) -> list[pystac.Item]:
 
 
 def _dinamis(items: list[pystac.Item], chunk: int) -> float:
-    import dinamis_widgets.indices as ix
-    from dinamis_widgets.load import load
+    import dinamis_widgets.analysis.indices as ix
+    from dinamis_widgets.reading.loading import load
 
     return float(ix.ndvi(load(items, bands=["red", "nir"], chunks=chunk)).mean().compute())
 
@@ -77,8 +77,8 @@ def _dinamis(items: list[pystac.Item], chunk: int) -> float:
 def _odc_stac(items: list[pystac.Item], chunk: int) -> float:
     import odc.stac
 
-    import dinamis_widgets.indices as ix
-    from dinamis_widgets.signer import get_signer
+    import dinamis_widgets.analysis.indices as ix
+    from dinamis_widgets.signing.signer import get_signer
 
     signer = get_signer()
     ds = odc.stac.load(items, bands=["red", "nir"], chunks={"x": chunk, "y": chunk}, groupby="solar_day",
@@ -90,8 +90,8 @@ def _rasterio(items: list[pystac.Item], chunk: int, threads: int) -> float:
     import rasterio
     from rasterio.windows import Window
 
-    from dinamis_widgets.reader import DEFAULT_GDAL_OPTIONS
-    from dinamis_widgets.signer import get_signer
+    from dinamis_widgets.reading.driver import DEFAULT_GDAL_OPTIONS
+    from dinamis_widgets.signing.signer import get_signer
 
     signer = get_signer()
     local = threading.local()
@@ -124,7 +124,7 @@ def _rasterio(items: list[pystac.Item], chunk: int, threads: int) -> float:
 
 
 def _measure(twin: Any, method: str, fn: Callable[[], float]) -> Run:
-    from dinamis_widgets.reader import clear_gdal_cache
+    from dinamis_widgets.reading.driver import clear_gdal_cache
 
     clear_gdal_cache()
     twin.reset_store_stats()
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
 
     from dinamis_widgets import twin as twin_mod
-    from dinamis_widgets.load import plan
+    from dinamis_widgets.reading.loading import plan
 
     with twin_mod.start(scene_set=args.scenes) as twin:
         items = _pick_items(twin, args.scenes)

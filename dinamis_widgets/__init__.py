@@ -1,7 +1,7 @@
 """dinamis_widgets: find, sign and stream DINAMIS satellite imagery in Jupyter.
 
-Importing the package is cheap and needs no display: only the typed errors load at once; everything
-else (pystac, odc-stac, dask...) loads when first used.
+Importing the package is cheap and needs no display: only the typed errors and warnings load at once;
+everything else (pystac, odc-stac, dask...) loads when first used.
 
 Examples
 --------
@@ -21,8 +21,6 @@ With a catalogue (``dinamis_widgets.twin.start()`` points the settings at the of
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
@@ -38,75 +36,81 @@ from .errors import (
     TwinError,
     ValidityError,
 )
+from .warnings import AOIWarning, DinamisWarning, NotSignableWarning, QueryWarning, SearchWarning
 
 __version__ = "0.1.0.dev0"
 
 #: Public names loaded on first use: name -> module that defines it.
 _LAZY: dict[str, str] = {
-    "AOI": "aoi",
-    "as_aoi": "aoi",
-    "Query": "query",
-    "Filter": "query",
-    "fetch_queryables": "query",
-    "Results": "results",
-    "open_catalog": "catalog",
-    "search": "search",
-    "search_pages": "search",
-    "sign": "signer",
-    "sign_inplace": "signer",
-    "get_signer": "signer",
-    "Signer": "signer",
-    "signability": "signer",
+    "AOI": "catalog.aoi",
+    "as_aoi": "catalog.aoi",
+    "Query": "catalog.query",
+    "Filter": "catalog.query",
+    "fetch_queryables": "catalog.query",
+    "Results": "catalog.results",
+    "open_catalog": "catalog.client",
+    "search": "catalog.searching",
+    "search_pages": "catalog.searching",
+    "sign": "signing.signer",
+    "sign_inplace": "signing.signer",
+    "get_signer": "signing.signer",
+    "Signer": "signing.signer",
+    "signability": "signing.signer",
     "get_settings": "settings",
     "set_settings": "settings",
     "profile_for": "settings",
-    "login": "auth",
-    "logout": "auth",
-    "parse_validity": "validity",
-    "load": "load",
-    "plan": "load",
-    "ndvi": "indices",
-    "ndwi": "indices",
-    "savi": "indices",
-    "normalized_difference": "indices",
-    "LoadOptions": "load",
-    "pansharpen": "pansharpen",
-    "to_cog": "export",
-    "to_zarr": "export",
-    "to_netcdf": "export",
+    "login": "signing.auth",
+    "logout": "signing.auth",
+    "parse_validity": "signing.validity",
+    "load": "reading.loading",
+    "plan": "reading.loading",
+    "ndvi": "analysis.indices",
+    "ndwi": "analysis.indices",
+    "savi": "analysis.indices",
+    "normalized_difference": "analysis.indices",
+    "LoadOptions": "reading.loading",
+    "pansharpen": "analysis.sharpening",
+    "to_cog": "analysis.export",
+    "to_zarr": "analysis.export",
+    "to_netcdf": "analysis.export",
     "Explorer": "ui.explorer",
 }
 
 if TYPE_CHECKING:
-    from .aoi import AOI, as_aoi
-    from .auth import login, logout
-    from .catalog import open_catalog
-    from .export import to_cog, to_netcdf, to_zarr
-    from .indices import ndvi, ndwi, normalized_difference, savi
-    from .load import LoadOptions, load, plan
-    from .pansharpen import pansharpen
-    from .query import Filter, Query, fetch_queryables
-    from .results import Results
-    from .search import search, search_pages
+    from .analysis.export import to_cog, to_netcdf, to_zarr
+    from .analysis.indices import ndvi, ndwi, normalized_difference, savi
+    from .analysis.sharpening import pansharpen
+    from .catalog.aoi import AOI, as_aoi
+    from .catalog.client import open_catalog
+    from .catalog.query import Filter, Query, fetch_queryables
+    from .catalog.results import Results
+    from .catalog.searching import search, search_pages
+    from .reading.loading import LoadOptions, load, plan
     from .settings import get_settings, profile_for, set_settings
-    from .signer import Signer, get_signer, sign, sign_inplace, signability
-    from .validity import parse_validity
+    from .signing.auth import login, logout
+    from .signing.signer import Signer, get_signer, sign, sign_inplace, signability
+    from .signing.validity import parse_validity
 
 __all__ = [
     "AOI",
+    "AOIWarning",
     "AuthenticationError",
     "ConfigurationError",
     "DinamisError",
+    "DinamisWarning",
     "Explorer",
     "Filter",
     "HTTPServiceError",
     "LoadError",
     "LoadOptions",
     "NotSignableError",
+    "NotSignableWarning",
     "Query",
     "QueryError",
+    "QueryWarning",
     "Results",
     "SearchError",
+    "SearchWarning",
     "Signer",
     "SigningError",
     "TwinError",
@@ -153,19 +157,3 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
-
-class _Package(types.ModuleType):
-    """Keeps ``dinamis_widgets.search`` (and ``load``, ``pansharpen``) the function, not the submodule.
-
-    Importing a submodule sets it as an attribute of its package, which would hide the function of the
-    same name (``dw.search(...)`` would then call a module). Here the function takes the place; the
-    submodule stays in :data:`sys.modules` (``from dinamis_widgets.search import search_pages`` works).
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, types.ModuleType) and _LAZY.get(name) == name and hasattr(value, name):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -40,6 +40,9 @@ Variable                   Setting                  Meaning
 ``TLD_REQUEST_TIMEOUT``    ``request_timeout``      seconds (default 30)
 ``TLD_RETRY_TOTAL``        ``retry_total``          attempts on 429/5xx/connection errors (default 10)
 ``TLD_RETRY_BACKOFF_FACTOR`` ``retry_backoff_factor`` exponential backoff factor in seconds (default 0.8)
+``DINAMIS_RETRY_DEADLINE`` ``retry_deadline``       no retry starts later than this many seconds after the
+                                                    first attempt (default 30): a service that is down is
+                                                    reported within about that time
 ``TLD_DISABLE_AUTH``       ``disable_auth``         send no credentials (a service without auth)
 ========================== ======================== =====================================================
 
@@ -302,7 +305,7 @@ def _as_float(value: Any, source: str, *, positive: bool = False) -> float:
 
 def _as_seconds(value: Any, source: str, *, allow_zero: bool) -> int:
     """A duration in seconds: an int, or any validity form (``3h``, ``PT3H``)."""
-    from .validity import validity_seconds
+    from .signing.validity import validity_seconds
 
     if allow_zero and (value == 0 or (isinstance(value, str) and value.strip() == "0")):
         return 0
@@ -387,6 +390,7 @@ _FIELDS: tuple[_Field, ...] = (
     _Field("request_timeout", "TLD_REQUEST_TIMEOUT", lambda v, s: _as_float(v, s, positive=True)),
     _Field("retry_total", "TLD_RETRY_TOTAL", lambda v, s: _as_int(v, s, minimum=0)),
     _Field("retry_backoff_factor", "TLD_RETRY_BACKOFF_FACTOR", lambda v, s: _as_float(v, s)),
+    _Field("retry_deadline", "DINAMIS_RETRY_DEADLINE", lambda v, s: _as_float(v, s)),
     _Field("disable_auth", "TLD_DISABLE_AUTH", _as_bool),
     _Field("interactive", "DINAMIS_INTERACTIVE", _as_optional_bool),
     _Field("max_validity", "DINAMIS_MAX_VALIDITY", lambda v, s: _as_seconds(v, s, allow_zero=False)),
@@ -426,6 +430,7 @@ class Settings:
     request_timeout: float = 30.0
     retry_total: int = 10
     retry_backoff_factor: float = 0.8
+    retry_deadline: float = 30.0
     disable_auth: bool = False
     interactive: bool | None = None
     max_validity: int = SIGV4_MAX_VALIDITY
@@ -591,7 +596,7 @@ def _read_config_file(path: Path, explicit: bool) -> tuple[dict[str, Any], tuple
             continue
         f = _FIELD_BY_NAME.get(key)
         if f is None or not f.in_file:
-            hint = (" Put API keys in the .apikey file (dinamis_widgets.auth.save_api_key) or in "
+            hint = (" Put API keys in the .apikey file (dinamis_widgets.signing.auth.save_api_key) or in "
                     "TLD_ACCESS_KEY/TLD_SECRET_KEY." if key in ("access_key", "secret_key") else "")
             known = sorted(x.name for x in _FIELDS if x.in_file)
             raise ConfigurationError(
@@ -672,7 +677,7 @@ def _build(overrides: Mapping[str, Any]) -> Settings:
     if "user_profiles" not in overrides:
         values["user_profiles"] = profiles
     for k in ("url_duration", "ttl_margin", "request_timeout", "retry_total", "retry_backoff_factor",
-              "disable_auth", "max_validity"):
+              "retry_deadline", "disable_auth", "max_validity"):
         if values.get(k, 0) is None:
             values.pop(k)
     return Settings(**values)

@@ -12,8 +12,9 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import box, mapping, shape
 
-from dinamis_widgets.aoi import AOI, AOIWarning, as_aoi
+from dinamis_widgets.catalog.aoi import AOI, as_aoi
 from dinamis_widgets.errors import QueryError
+from dinamis_widgets.warnings import AOIWarning
 
 MONTPELLIER = (3.85, 43.59, 3.90, 43.63)
 POLY = {"type": "Polygon", "coordinates": [[[3.85, 43.59], [3.90, 43.59], [3.88, 43.63], [3.85, 43.59]]]}

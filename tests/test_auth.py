@@ -23,9 +23,13 @@ from typing import Any
 import pytest
 import requests
 
-from dinamis_widgets import auth, service_io
-from dinamis_widgets import signer as signer_mod
-from dinamis_widgets.auth import (
+from dinamis_widgets import http as service_io
+from dinamis_widgets.errors import AuthenticationError, SigningError
+from dinamis_widgets.http import RetryPolicy
+from dinamis_widgets.settings import ENV_VARS, Settings, get_settings, reload_settings, set_settings
+from dinamis_widgets.signing import auth
+from dinamis_widgets.signing import signer as signer_mod
+from dinamis_widgets.signing.auth import (
     ApiKey,
     ApiKeyAuth,
     DeviceCode,
@@ -39,8 +43,6 @@ from dinamis_widgets.auth import (
     save_api_key,
     save_token,
 )
-from dinamis_widgets.errors import AuthenticationError, SigningError
-from dinamis_widgets.settings import ENV_VARS, get_settings, reload_settings, set_settings
 
 DATA_URL = "https://s3-data.meso.umontpellier.fr"
 SIGNABLE = ("meso.umontpellier.fr",)
@@ -566,29 +568,51 @@ def test_the_official_sdk_reads_what_we_write(service: Service, monkeypatch: pyt
     assert service.stats()["by_auth"]["api_key"] == before + 1
 
 
-def test_request_with_retries_honours_retry_after(service: Service) -> None:
+def test_request_retries_honour_retry_after_and_the_deadline(service: Service) -> None:
     delays: list[float] = []
+    url = service.url + "sign_urls"
     service.flaky.fail_next, service.flaky.retry_after, service.flaky.status = 2, "3", 429
     try:
-        r = service_io.request_with_retries(None, "POST", service.url + "sign_urls", json={"urls": []},
-                                      headers=service.demo_key.headers(), timeout=5, retry_total=5,
-                                      backoff_factor=0.01, sleep=delays.append)
+        r = service_io.request("POST", url, json={"urls": []}, headers=service.demo_key.headers(), timeout=5,
+                               policy=RetryPolicy(total=5, backoff_factor=0.01), sleep=delays.append)
     finally:
         service.flaky.retry_after, service.flaky.status = None, 503
     assert r.status_code == 200 and delays == [3.0, 3.0]
     # without Retry-After: exponential backoff
     delays.clear()
     service.flaky.fail_next = 3
-    r = service_io.request_with_retries(None, "POST", service.url + "sign_urls", json={"urls": []},
-                                  headers=service.demo_key.headers(), timeout=5, retry_total=5,
-                                  backoff_factor=0.5, sleep=delays.append)
+    r = service_io.request("POST", url, json={"urls": []}, headers=service.demo_key.headers(), timeout=5,
+                           policy=RetryPolicy(total=5, backoff_factor=0.5), sleep=delays.append)
     assert r.status_code == 200 and delays == [0.5, 1.0, 2.0]
     # connection errors are retried too, then reported without a status
     delays.clear()
     with pytest.raises(SigningError) as info:
-        service_io.request_with_retries(None, "POST", "http://127.0.0.1:9/sign_urls", timeout=2,
-                                        retry_total=2, backoff_factor=0.25, sleep=delays.append)
+        service_io.request("POST", "http://127.0.0.1:9/sign_urls", timeout=2,
+                           policy=RetryPolicy(total=2, backoff_factor=0.25), sleep=delays.append)
     assert delays == [0.25, 0.5] and info.value.status is None and "3 attempt(s)" in str(info.value)
+    assert "127.0.0.1:9/sign_urls" in str(info.value)
+    # the deadline stops the retries: 10 allowed, but none may start after 5 s (a fake clock)
+    now = [0.0]
+    delays.clear()
+
+    def sleep(seconds: float) -> None:
+        delays.append(seconds)
+        now[0] += seconds
+
+    with pytest.raises(SigningError, match="after 3 attempt"):
+        service_io.request("POST", "http://127.0.0.1:9/sign_urls", timeout=2,
+                           policy=RetryPolicy(total=10, backoff_factor=1.0, deadline=5.0), sleep=sleep,
+                           clock=lambda: now[0])
+    assert delays == [1.0, 2.0]  # a third wait (4 s) would end after the deadline
+
+
+def test_retry_policy_for_urllib3_fits_the_deadline() -> None:
+    policy = RetryPolicy(total=10, backoff_factor=0.8, deadline=30.0)
+    retry = policy.urllib3_retry()
+    # 0.8 + 1.6 + 3.2 + 6.4 + 12.8 = 24.8 s fit in 30 s; a sixth wait (25.6 s) would not
+    assert retry.total == 5 and retry.backoff_factor == 0.8 and 503 in retry.status_forcelist
+    assert RetryPolicy(total=3, deadline=None).urllib3_retry().total == 3
+    assert RetryPolicy.from_settings(Settings(retry_total=2, retry_deadline=0)).deadline is None
 
 
 def test_interactive_setting_is_used(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""Resumable downloads (dinamis_widgets.download) against the twin's object store, with injected faults."""
+"""Resumable downloads (reading.download) against the twin's object store, with injected faults."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from dinamis_widgets.download import (
+from dinamis_widgets.errors import NotSignableError
+from dinamis_widgets.reading.download import (
     DownloadCancelledError,
     DownloadError,
     DownloadProgress,
@@ -20,8 +21,7 @@ from dinamis_widgets.download import (
     fetch_bytes,
     target_name,
 )
-from dinamis_widgets.errors import NotSignableError
-from dinamis_widgets.signer import Signer
+from dinamis_widgets.signing.signer import Signer
 
 from .ui_helpers import DECK_ITEM, first, item, wait_for
 

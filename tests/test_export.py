@@ -13,10 +13,10 @@ import pytest
 import rasterio
 import xarray as xr
 
-from dinamis_widgets.export import provenance, to_cog, to_netcdf, to_zarr
-from dinamis_widgets.indices import ndvi
-from dinamis_widgets.load import load
-from dinamis_widgets.signer import sign
+from dinamis_widgets.analysis.export import provenance, to_cog, to_netcdf, to_zarr
+from dinamis_widgets.analysis.indices import ndvi
+from dinamis_widgets.reading.loading import load
+from dinamis_widgets.signing.signer import sign
 
 pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning:odc.geo.*"),

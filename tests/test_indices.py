@@ -11,9 +11,9 @@ import pystac
 import pytest
 import xarray as xr
 
-from dinamis_widgets.indices import ndvi, ndwi, normalized_difference, savi
-from dinamis_widgets.load import LoadOptions, load
-from dinamis_widgets.pansharpen import pansharpen
+from dinamis_widgets.analysis.indices import ndvi, ndwi, normalized_difference, savi
+from dinamis_widgets.analysis.sharpening import pansharpen
+from dinamis_widgets.reading.loading import LoadOptions, load
 from dinamis_widgets.twin.scenes import expected_bands, expected_ndvi, planted_classes, planted_ndvi_at
 from tests.test_load import native_window
 

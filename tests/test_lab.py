@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 import requests
 
-from dinamis_widgets.lab import copy_tutorials, tutorials_folder
+from dinamis_widgets.cli.lab import copy_tutorials, tutorials_folder
 from dinamis_widgets.twin.processes import bind_loopback
 
 

@@ -14,9 +14,9 @@ import pystac
 import pytest
 
 from dinamis_widgets.errors import LoadError, NotSignableError, QueryError
-from dinamis_widgets.load import LoadOptions, load, plan
-from dinamis_widgets.reader import clear_gdal_cache
-from dinamis_widgets.signer import sign
+from dinamis_widgets.reading.driver import clear_gdal_cache
+from dinamis_widgets.reading.loading import LoadOptions, load, plan
+from dinamis_widgets.signing.signer import sign
 from dinamis_widgets.twin.scenes import expected_bands
 
 pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
@@ -153,7 +153,7 @@ def test_input_errors(twin: Any, spot: list[pystac.Item], twin_items: list[dict[
 
 def test_search_results_mixing_brut_items_load_the_others(twin: Any, spot: list[pystac.Item],
                                                           twin_items: list[dict[str, Any]]) -> None:
-    from dinamis_widgets.signer import NotSignableWarning
+    from dinamis_widgets.warnings import NotSignableWarning
 
     brut = _items(twin_items, contains=SPOT, level="BRUT")
     with pytest.warns(NotSignableWarning, match="1 of 3 item"):

@@ -13,8 +13,10 @@ import pytest
 import dinamis_widgets as dw
 
 #: Modules the core is made of (the twin and the UI are separate layers).
-CORE = ["errors", "settings", "validity", "auth", "signer", "aoi", "query", "catalog", "search", "results",
-        "cli", "load", "reader", "indices", "pansharpen", "export"]
+CORE = ["errors", "settings", "http", "signing.validity", "signing.auth", "signing.signer", "catalog.aoi",
+        "catalog.query", "catalog.client", "catalog.searching", "catalog.results", "cli.commands", "cli.lab",
+        "reading.loading", "reading.driver", "reading.download", "analysis.indices", "analysis.sharpening",
+        "analysis.export"]
 #: What ``import dinamis_widgets`` must not load.
 HEAVY = ["pystac", "pystac_client", "requests", "numpy", "shapely", "pandas", "xarray", "dask", "odc",
          "rasterio", "pyproj", "ipywidgets", "ipyleaflet", "IPython", "matplotlib"]
@@ -53,15 +55,19 @@ def test_unknown_attribute() -> None:
         dw.nope  # noqa: B018
 
 
-def test_functions_named_like_their_module_stay_functions() -> None:
+def test_no_module_shadows_a_public_name() -> None:
+    """No module or folder of the package has the name of a public function (``dw.search``, ``dw.load``...),
+    so importing a submodule never replaces a function on the package, without any trick in ``__init__``."""
+    import pkgutil
+
+    names = {m.name.rsplit(".", 1)[-1] for m in pkgutil.walk_packages(dw.__path__, "dinamis_widgets.")}
+    assert not names & set(dw._LAZY), names & set(dw._LAZY)
     done = python(
-        "import dinamis_widgets as dw\n"
-        "from dinamis_widgets.search import search_pages\n"   # the submodule is imported first
-        "import dinamis_widgets.load, dinamis_widgets.pansharpen\n"
-        "assert callable(dw.search) and dw.search.__module__ == 'dinamis_widgets.search', dw.search\n"
-        "assert dw.load.__module__ == 'dinamis_widgets.load' and callable(dw.load)\n"
-        "assert dw.pansharpen.__module__ == 'dinamis_widgets.pansharpen'\n"
-        "import sys; assert sys.modules['dinamis_widgets.search'].search is dw.search\n"
+        "import dinamis_widgets as dw, pkgutil, importlib\n"
+        "for m in pkgutil.walk_packages(dw.__path__, 'dinamis_widgets.'):\n"
+        "    if not any(p in m.name for p in ('.twin', '.ui', '__main__')): importlib.import_module(m.name)\n"
+        "assert dw.search.__module__ == 'dinamis_widgets.catalog.searching', dw.search\n"
+        "assert callable(dw.load) and callable(dw.plan) and callable(dw.pansharpen) and callable(dw.sign)\n"
         "print('ok')\n")
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 

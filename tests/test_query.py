@@ -8,8 +8,9 @@ import warnings
 
 import pytest
 
+from dinamis_widgets.catalog.query import DEFAULT_SORTBY, Filter, Query, conforms
 from dinamis_widgets.errors import QueryError
-from dinamis_widgets.query import DEFAULT_SORTBY, Filter, Query, QueryWarning, conforms
+from dinamis_widgets.warnings import QueryWarning
 
 UTC = dt.UTC
 STAC = "https://api.stacspec.org/v1.0.0"

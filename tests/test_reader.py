@@ -14,15 +14,15 @@ import pystac
 import pytest
 
 from dinamis_widgets.errors import LoadError
-from dinamis_widgets.load import load, plan
-from dinamis_widgets.reader import (
+from dinamis_widgets.reading.driver import (
     ReadConfig,
     SigningReaderDriver,
     clear_gdal_cache,
     reader_stats,
     reset_reader_stats,
 )
-from dinamis_widgets.signer import get_signer
+from dinamis_widgets.reading.loading import load, plan
+from dinamis_widgets.signing.signer import get_signer
 from dinamis_widgets.twin.scenes import expected_ndvi
 
 pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
@@ -71,9 +71,9 @@ def test_each_tile_is_fetched_once(twin: Any, spot: pystac.Item, scheduler: str)
 _COMPARE = """
 import json, sys
 import dask, odc.stac, pystac, requests
-from dinamis_widgets.load import load, plan
-from dinamis_widgets.reader import clear_gdal_cache
-from dinamis_widgets.signer import get_signer
+from dinamis_widgets.reading.loading import load, plan
+from dinamis_widgets.reading.driver import clear_gdal_cache
+from dinamis_widgets.signing.signer import get_signer
 
 item = pystac.Item.from_dict(json.loads(sys.argv[1]))
 stats_url, admin = sys.argv[2], {"x-twin-admin": sys.argv[3]}

@@ -13,12 +13,12 @@ import pytest
 from shapely.geometry import box, shape
 
 import dinamis_widgets as dw
-from dinamis_widgets.catalog import profile_of
+from dinamis_widgets.catalog.client import profile_of
+from dinamis_widgets.catalog.query import fetch_queryables
+from dinamis_widgets.catalog.results import COLUMNS, Results
+from dinamis_widgets.catalog.searching import search_pages
 from dinamis_widgets.errors import ConfigurationError, QueryError, SearchError
-from dinamis_widgets.query import fetch_queryables
-from dinamis_widgets.results import COLUMNS, Results
-from dinamis_widgets.search import SearchWarning, search_pages
-from dinamis_widgets.signer import NotSignableWarning
+from dinamis_widgets.warnings import NotSignableWarning, SearchWarning
 
 ROCHEFORT = (-0.99, 45.92, -0.93, 45.96)
 SPOT = "SPOT67_HCF_GS1"

@@ -17,8 +17,6 @@ from typing import Any
 import pystac
 import pytest
 
-from dinamis_widgets import signer as signer_mod
-from dinamis_widgets.auth import ApiKey, ApiKeyAuth
 from dinamis_widgets.errors import (
     AuthenticationError,
     NotSignableError,
@@ -26,7 +24,9 @@ from dinamis_widgets.errors import (
     ValidityError,
 )
 from dinamis_widgets.settings import override
-from dinamis_widgets.signer import (
+from dinamis_widgets.signing import signer as signer_mod
+from dinamis_widgets.signing.auth import ApiKey, ApiKeyAuth
+from dinamis_widgets.signing.signer import (
     EXPIRY_FIELD,
     NotSignableWarning,
     SignedURL,

@@ -21,7 +21,8 @@ CHECK = ROOT / "scripts" / "check-system.sh"
 
 def _check(env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, "DW_PYTHON": sys.executable, **(env or {})}
-    return subprocess.run(["bash", str(CHECK)], cwd=ROOT, env=full, capture_output=True, text=True, timeout=120)
+    return subprocess.run(["bash", str(CHECK)], cwd=ROOT, env=full, capture_output=True, text=True,
+                          timeout=120)
 
 
 def test_every_binary_finds_its_shared_libraries() -> None:
@@ -39,7 +40,8 @@ def test_every_binary_finds_its_shared_libraries() -> None:
 
 def _needed(binary: str) -> list[str]:
     out = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout
-    return [line.split()[0] for line in out.splitlines() if "=>" in line and line.split()[0].startswith("lib")]
+    names = [line.split()[0] for line in out.splitlines() if "=>" in line]
+    return [n for n in names if n.startswith("lib")]
 
 
 def test_a_missing_library_is_named(tmp_path: Path) -> None:
@@ -73,9 +75,10 @@ def test_setup_names_what_to_install_when_not_root(tmp_path: Path) -> None:
     env.pop("DINAMIS_PG_BINDIR", None)
     script = (fake_root / "scripts" / "setup.sh").read_text()
     # Pretend PostGIS is absent whatever this machine has.
-    (fake_root / "scripts" / "setup.sh").write_text(script.replace("have_postgis() {", "have_postgis() { return 1\n"))
-    done = subprocess.run(["bash", "scripts/setup.sh"], cwd=fake_root, env=env, capture_output=True, text=True,
-                          timeout=120)
+    script = script.replace("have_postgis() {", "have_postgis() { return 1\n")
+    (fake_root / "scripts" / "setup.sh").write_text(script)
+    done = subprocess.run(["bash", "scripts/setup.sh"], cwd=fake_root, env=env, capture_output=True,
+                          text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     assert "sudo apt-get install --no-install-recommends" in done.stderr
     assert "postgresql-" in done.stderr and "-postgis-3" in done.stderr

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import rasterio
 
-from dinamis_widgets.signer import parse_signed_url
+from dinamis_widgets.signing.signer import parse_signed_url
 from dinamis_widgets.ui.sign_dialog import SignDialog, describe_expiry
 
 from .ui_helpers import DECK_ITEM, first, item
@@ -96,8 +96,8 @@ class _SignerNeedingSignIn:
     max_validity = None
 
     def sign_urls(self, urls: list[str], validity: Any = None) -> dict[str, Any]:
-        from dinamis_widgets import auth
-        from dinamis_widgets.signer import SignedURL
+        from dinamis_widgets.signing import auth
+        from dinamis_widgets.signing.signer import SignedURL
 
         code = auth.DeviceCode(verification_uri="http://127.0.0.1/device", user_code="ABCD-EFGH",
                                verification_uri_complete="http://127.0.0.1/device?user_code=ABCD-EFGH",
@@ -109,7 +109,7 @@ class _SignerNeedingSignIn:
 
 
 def test_a_sign_in_link_shows_in_the_dialog(twin_items: list[dict[str, Any]]) -> None:
-    from dinamis_widgets import auth
+    from dinamis_widgets.signing import auth
 
     signer = _SignerNeedingSignIn()
     dialog = SignDialog(item(twin_items, DECK_ITEM), lang="en", signer=signer)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dinamis_widgets.errors import DinamisError, ValidityError
-from dinamis_widgets.validity import (
+from dinamis_widgets.signing.validity import (
     ACCEPTED_FORMS,
     format_validity,
     parse_validity,

@@ -1,7 +1,7 @@
 """The area of interest of a search: typed (bbox or WKT), uploaded (GeoJSON), drawn, or the map's view.
 
-:class:`AOIPicker` holds the current :class:`~dinamis_widgets.aoi.AOI` in its ``aoi`` trait (None: no
-area, the whole catalogue). Text and files are read by :func:`dinamis_widgets.aoi.as_aoi`, which checks
+:class:`AOIPicker` holds the current :class:`~dinamis_widgets.AOI` in its ``aoi`` trait (None: no
+area, the whole catalogue). Text and files are read by :func:`dinamis_widgets.as_aoi`, which checks
 coordinates (and refuses latitude/longitude swapped); errors are shown inline, under the field.
 
 Examples
@@ -25,7 +25,7 @@ from typing import Any
 import ipywidgets as widgets
 from traitlets import Instance, Unicode, observe
 
-from ..aoi import AOI, as_aoi
+from ..catalog.aoi import AOI, as_aoi
 from ..errors import DinamisError
 from .i18n import DEFAULT_LANG, t
 
@@ -131,7 +131,7 @@ class AOIPicker(widgets.VBox):
 
     # -- API -------------------------------------------------------------------------------------
     def set_aoi(self, value: Any, source: str = "code") -> bool:
-        """Set the area from anything :func:`~dinamis_widgets.aoi.as_aoi` reads (None clears it).
+        """Set the area from anything :func:`~dinamis_widgets.as_aoi` reads (None clears it).
 
         Returns
         -------

@@ -27,7 +27,7 @@ from traitlets import Any as AnyTrait
 from traitlets import List, Unicode, observe
 
 from ..errors import LoadError
-from ..load import COMMON_NAMES, DEFAULT_BANDS
+from ..reading.loading import COMMON_NAMES, DEFAULT_BANDS
 from .i18n import DEFAULT_LANG, t
 from .info_panel import card_summary
 from .overlay import array_overlay, array_png
@@ -39,8 +39,8 @@ from .tasks import TaskRunner
 if TYPE_CHECKING:
     import ipyleaflet
 
-    from ..aoi import AOI
-    from ..signer import Signer
+    from ..catalog.aoi import AOI
+    from ..signing.signer import Signer
 
 __all__ = ["Basket", "load_code"]
 
@@ -269,7 +269,7 @@ class Basket(widgets.VBox):
 
     def load(self) -> None:
         """Build the lazy cube of the basket's products (in the background): :attr:`cube`."""
-        from ..load import load
+        from ..reading.loading import load
 
         with self.status.guard():
             if not self.items:
@@ -304,7 +304,7 @@ class Basket(widgets.VBox):
     # -- NDVI ------------------------------------------------------------------------------------
     def compute_ndvi(self) -> None:
         """Compute the NDVI of :attr:`cube` with progress (in the background), then plot and overlay it."""
-        from ..indices import ndvi
+        from ..analysis.indices import ndvi
 
         with self.status.guard():
             cube = self.cube

@@ -1,6 +1,6 @@
 """"Télécharger le produit": download an asset into a folder, with a progress bar, resumably.
 
-The work is :func:`dinamis_widgets.download.download_asset` in a background thread; an interrupted
+The work is :func:`dinamis_widgets.reading.download.download_asset` in a background thread; an interrupted
 download (broken connection, "Annuler", a restarted kernel) resumes where it stopped the next time.
 
 Examples
@@ -23,14 +23,14 @@ import ipywidgets as widgets
 from traitlets import Any as AnyTrait
 from traitlets import Unicode
 
-from ..download import DownloadCancelledError, DownloadProgress, download_asset
-from ..signer import signability
+from ..reading.download import DownloadCancelledError, DownloadProgress, download_asset
+from ..signing.signer import signability
 from .i18n import DEFAULT_LANG, t
 from .status import StatusBar
 from .tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from ..signer import Signer
+    from ..signing.signer import Signer
 
 __all__ = ["DownloadView", "human_bytes"]
 
@@ -64,7 +64,7 @@ class DownloadView(widgets.VBox):
     lang
         ``"fr"`` or ``"en"``.
     signer
-        The :class:`~dinamis_widgets.signer.Signer` (the active profile's by default).
+        The :class:`~dinamis_widgets.Signer` (the active profile's by default).
 
     Attributes
     ----------
@@ -130,7 +130,7 @@ class DownloadView(widgets.VBox):
         self.bar.value = 0
 
         def work() -> Path | None:
-            from ..signer import get_signer
+            from ..signing.signer import get_signer
 
             try:
                 return download_asset(self.item, key, folder, signer=self.signer or get_signer(),

@@ -42,10 +42,10 @@ from .status import StatusBar
 from .tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from ..aoi import AOI
-    from ..query import Query
-    from ..results import Results
-    from ..signer import Signer
+    from ..catalog.aoi import AOI
+    from ..catalog.query import Query
+    from ..catalog.results import Results
+    from ..signing.signer import Signer
 
 __all__ = ["Explorer", "default_online"]
 
@@ -244,12 +244,12 @@ class Explorer(widgets.VBox):
 
     @property
     def results(self) -> Results | None:
-        """Every result fetched so far (a :class:`~dinamis_widgets.results.Results` ItemCollection)."""
+        """Every result fetched so far (a :class:`~dinamis_widgets.Results` ItemCollection)."""
         return self.panel.results
 
     @property
     def query(self) -> Query:
-        """The search the panel describes (:class:`~dinamis_widgets.query.Query`)."""
+        """The search the panel describes (:class:`~dinamis_widgets.Query`)."""
         return self.panel.query
 
     @property

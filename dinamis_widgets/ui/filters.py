@@ -103,7 +103,7 @@ class QueryableFilters(widgets.VBox):
     Attributes
     ----------
     queryables : dict
-        Property name -> JSON schema (what :func:`dinamis_widgets.query.fetch_queryables` returns);
+        Property name -> JSON schema (what :func:`dinamis_widgets.catalog.query.fetch_queryables` returns);
         setting it rebuilds the widgets.
     controls : dict
         Property name -> its widget (``FloatRangeSlider`` or ``SelectMultiple``).
@@ -182,7 +182,7 @@ class QueryableFilters(widgets.VBox):
 
     def filters(self) -> list[tuple[str, str, Any]]:
         """The conditions set, as ``(property, operator, value)`` triples for
-        :class:`~dinamis_widgets.query.Query` (``filters=``)."""
+        :class:`~dinamis_widgets.Query` (``filters=``)."""
         out: list[tuple[str, str, Any]] = []
         for name, control in self.controls.items():
             if name in self._ranges:

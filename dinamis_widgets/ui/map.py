@@ -32,7 +32,7 @@ import ipyleaflet
 import ipywidgets as widgets
 from traitlets import Bool, Instance, Unicode, observe
 
-from ..aoi import AOI, as_aoi
+from ..catalog.aoi import AOI, as_aoi
 from ..errors import DinamisError
 from .i18n import DEFAULT_LANG, t
 from .status import log
@@ -319,7 +319,7 @@ class ExplorerMap(widgets.VBox):
 
     # -- view ------------------------------------------------------------------------------------
     def zoom_to(self, target: Any) -> None:
-        """Center and zoom on an item (pystac Item or dict), an :class:`~dinamis_widgets.aoi.AOI`, or
+        """Center and zoom on an item (pystac Item or dict), an :class:`~dinamis_widgets.AOI`, or
         bounds ``(west, south, east, north)``."""
         if isinstance(target, AOI):
             bounds = target.bbox

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..download import fetch_bytes
 from ..errors import DinamisError
+from ..reading.download import fetch_bytes
 from .map import Bounds, item_bounds
 from .png import data_url
 
 if TYPE_CHECKING:
-    from ..signer import Signer
+    from ..signing.signer import Signer
 
 __all__ = ["QUICKLOOK_KEYS", "NoQuicklookError", "quicklook_data_url"]
 

@@ -24,13 +24,13 @@ from traitlets import Any as AnyTrait
 from traitlets import Bool, Unicode, observe
 
 from ..errors import mask_signatures
-from ..signer import signability, unsigned_url
+from ..signing.signer import signability, unsigned_url
 from .i18n import DEFAULT_LANG, t
 from .info_panel import InfoPanel, card_summary
 from .status import StatusBar
 
 if TYPE_CHECKING:
-    from ..signer import Signer
+    from ..signing.signer import Signer
 
 __all__ = ["ResultCard", "metadata_json"]
 
@@ -55,7 +55,7 @@ class ResultCard(widgets.VBox):
     lang
         ``"fr"`` or ``"en"``.
     signer
-        The :class:`~dinamis_widgets.signer.Signer` the sign dialog and downloads use.
+        The :class:`~dinamis_widgets.Signer` the sign dialog and downloads use.
     download_folder
         Default folder of "Télécharger le produit".
 

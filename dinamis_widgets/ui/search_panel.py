@@ -1,9 +1,9 @@
 """The search panel: catalogue, collections, dates, generated filters, free criteria, area, search.
 
-:class:`SearchPanel` composes the core: :func:`~dinamis_widgets.catalog.open_catalog` for the catalogue
-picker, :func:`~dinamis_widgets.query.fetch_queryables` for the filter widgets,
-:class:`~dinamis_widgets.query.Query` for the query (``panel.query``, and ``panel.query_code`` the same
-as code), and :func:`~dinamis_widgets.search.search_pages` to fetch results page by page in a background
+:class:`SearchPanel` composes the core: :func:`~dinamis_widgets.catalog.client.open_catalog` for the catalogue
+picker, :func:`~dinamis_widgets.catalog.query.fetch_queryables` for the filter widgets,
+:class:`~dinamis_widgets.Query` for the query (``panel.query``, and ``panel.query_code`` the same
+as code), and :func:`~dinamis_widgets.search_pages` to fetch results page by page in a background
 thread. Errors are shown in the panel's status line, never as a traceback.
 
 Examples
@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 from traitlets import Bool, Dict, Instance, Int, Tuple, Unicode, observe
 
-from ..aoi import AOI
+from ..catalog.aoi import AOI
+from ..catalog.results import Results
 from ..errors import ConfigurationError, DinamisError
-from ..results import Results
 from ..settings import get_settings, profile_for
 from .aoi_picker import AOIPicker
 from .criteria import CriteriaEditor
@@ -42,8 +42,8 @@ from .status import StatusBar
 from .tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from ..query import Query
-    from ..signer import Signer
+    from ..catalog.query import Query
+    from ..signing.signer import Signer
 
 __all__ = ["SearchPanel", "available_profiles", "collection_summary"]
 
@@ -82,7 +82,7 @@ def collection_summary(collection: Any) -> dict[str, Any]:
         ``id``, ``title``, ``provider`` (the host or processor other than DINAMIS), ``signable_reason``
         (None when its ORTHO products can be signed).
     """
-    from ..signer import signability
+    from ..signing.signer import signability
 
     data = collection.to_dict() if hasattr(collection, "to_dict") else dict(collection)
     providers = [p for p in data.get("providers") or [] if isinstance(p, Mapping)]
@@ -234,7 +234,7 @@ class SearchPanel(widgets.VBox):
 
     def connect(self) -> None:
         """Open the catalogue of :attr:`profile` and list its collections (in the background)."""
-        from ..catalog import open_catalog
+        from ..catalog.client import open_catalog
 
         profile = self.profile
         self.client = None
@@ -298,7 +298,7 @@ class SearchPanel(widgets.VBox):
         self.collection_info.value = "".join(rows) or f"<i>{html.escape(t('all_collections', self.lang))}</i>"
 
     def _load_queryables(self, ids: tuple[str, ...]) -> None:
-        from ..query import fetch_queryables
+        from ..catalog.query import fetch_queryables
 
         client = self.client
         what = ", ".join(ids) or t("catalogue", self.lang)
@@ -333,7 +333,7 @@ class SearchPanel(widgets.VBox):
         QueryError
             Invalid dates, criteria or area.
         """
-        from ..query import Query
+        from ..catalog.query import Query
 
         filters = self.filters.filters() + self.criteria.criteria()
         start, end = self.date_start.value, self.date_end.value
@@ -344,7 +344,7 @@ class SearchPanel(widgets.VBox):
 
     @property
     def query(self) -> Query:
-        """The current :class:`~dinamis_widgets.query.Query` (raises QueryError if the form is invalid)."""
+        """The current :class:`~dinamis_widgets.Query` (raises QueryError if the form is invalid)."""
         return self.build_query()
 
     @property
@@ -355,7 +355,7 @@ class SearchPanel(widgets.VBox):
     @property
     def signer(self) -> Signer:
         """The signer of this catalogue's profile (cached per profile)."""
-        from ..signer import Signer
+        from ..signing.signer import Signer
 
         signer = self._signers.get(self.profile)
         if signer is None:
@@ -382,7 +382,7 @@ class SearchPanel(widgets.VBox):
 
     def search(self) -> None:
         """Run the search in the background (results replace the previous ones)."""
-        from ..search import search_pages
+        from ..catalog.searching import search_pages
 
         with self.status.guard():
             query = self.build_query()

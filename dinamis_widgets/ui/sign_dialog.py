@@ -1,7 +1,7 @@
 """The "Signer l'Url" dialog: sign the multispectral and panchromatic images of a product, separately.
 
 The validity is typed as in the catalogue (``3h``, ``30min``, ``PT3H10M``; default ``3h``) and read by
-:func:`~dinamis_widgets.validity.parse_validity`: a wrong one is shown under the field, quoting what was
+:func:`~dinamis_widgets.parse_validity`: a wrong one is shown under the field, quoting what was
 typed. Each signed URL is shown ready to copy (for QGIS), with its ``/vsicurl/`` form for GDAL and its
 expiry time (local time and UTC), next to a note on QGIS/GDAL before 3.10, which download the whole file
 when they open a signed URL. BRUT and Regards products get the reason instead of a sign button.
@@ -28,14 +28,14 @@ from traitlets import Any as AnyTrait
 from traitlets import Dict, Unicode, observe
 
 from ..errors import ValidityError
-from ..signer import SignedURL, signability, unsigned_url
-from ..validity import parse_validity
+from ..signing.signer import SignedURL, signability, unsigned_url
+from ..signing.validity import parse_validity
 from .i18n import DEFAULT_LANG, t
 from .status import StatusBar
 from .tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from ..signer import Signer
+    from ..signing.signer import Signer
 
 __all__ = ["SignDialog", "asset_css", "describe_expiry"]
 
@@ -114,14 +114,14 @@ class SignDialog(widgets.VBox):
     validity
         Initial validity text (``"3h"``).
     signer
-        The :class:`~dinamis_widgets.signer.Signer` (the active profile's by default).
+        The :class:`~dinamis_widgets.Signer` (the active profile's by default).
 
     Attributes
     ----------
     reason : str or None
         Why the product cannot be signed (then there is no sign button).
     signed : dict
-        Asset key -> :class:`~dinamis_widgets.signer.SignedURL` of the last signature.
+        Asset key -> :class:`~dinamis_widgets.signing.signer.SignedURL` of the last signature.
     error : str
         The inline error under the validity field (empty when none).
     """
@@ -200,7 +200,7 @@ class SignDialog(widgets.VBox):
 
     # -- signing ---------------------------------------------------------------------------------
     def _signer(self) -> Signer:
-        from ..signer import get_signer
+        from ..signing.signer import get_signer
 
         return self.signer or get_signer()
 
@@ -230,7 +230,7 @@ class SignDialog(widgets.VBox):
         hrefs = {k: self.item.assets[k].href for k in keys}
 
         def work() -> dict[str, SignedURL]:
-            from ..auth import set_sign_in_handler
+            from ..signing.auth import set_sign_in_handler
 
             previous = set_sign_in_handler(self.status.show_sign_in)
             try:

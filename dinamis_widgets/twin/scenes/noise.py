@@ -183,8 +183,8 @@ def _grid_octave(xs: FloatArray, ys: FloatArray, scale: float, key: int) -> Floa
     fy = np.floor(gy)
     ix = fx.astype(np.int64)
     iy = fy.astype(np.int64)
-    ix0, iy0 = int(ix.min()), int(iy.min())
-    nlx, nly = int(ix.max()) - ix0 + 2, int(iy.max()) - iy0 + 2
+    ix0, iy0 = int(np.min(ix)), int(np.min(iy))
+    nlx, nly = int(np.max(ix)) - ix0 + 2, int(np.max(iy)) - iy0 + 2
     if nlx * nly > 4 * len(xs) * len(ys):
         # Sparse (strided) grid: the lattice would dwarf the output; same values point-wise.
         return _points_octave(xs[None, :], ys[:, None], scale, key)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from .errors import ConfigurationError
+from ..errors import ConfigurationError
 
 __all__ = ["copy_tutorials", "run_lab", "tutorials_folder"]
 
@@ -29,7 +29,7 @@ def tutorials_folder() -> Path:
     ConfigurationError
         When the package is not run from a checkout of the repository.
     """
-    here = Path(__file__).resolve().parent.parent / "notebooks"
+    here = Path(__file__).resolve().parents[2] / "notebooks"
     if here.is_dir() and any(here.glob("*.ipynb")):
         return here
     raise ConfigurationError(
@@ -78,7 +78,7 @@ def run_lab(dest: Path, *, port: int = 0, open_browser: bool = True, seed: int =
     int
         JupyterLab's exit code.
     """
-    from . import twin as twin_mod
+    from .. import twin as twin_mod
 
     copied = copy_tutorials(dest)
     t = twin_mod.start(seed=seed)  # points this process's environment (inherited by kernels) at it

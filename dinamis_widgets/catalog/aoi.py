@@ -42,9 +42,10 @@ import shapely
 from shapely.geometry import box, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from .errors import QueryError
+from ..errors import QueryError
+from ..warnings import AOIWarning
 
-__all__ = ["AOI", "FRENCH_TERRITORIES", "AOILike", "AOIWarning", "as_aoi"]
+__all__ = ["AOI", "FRENCH_TERRITORIES", "AOILike", "as_aoi"]
 
 #: What :func:`as_aoi` accepts.
 AOILike = Any
@@ -66,9 +67,6 @@ _ACCEPTED = ("a GeoJSON geometry, Feature or FeatureCollection (dict or JSON str
              "GeoDataFrame/GeoSeries")
 _NUMBERS_RE = re.compile(r"^\s*[-+0-9.eE]+(\s*[,;\s]\s*[-+0-9.eE]+){3}\s*$")
 
-
-class AOIWarning(UserWarning):
-    """An AOI was changed to be usable (an invalid polygon repaired, a CRS assumed)."""
 
 
 def _short(obj: Any, limit: int = 100) -> str:

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import pystac
 
-from .errors import ConfigurationError, DinamisError, NotSignableError, SearchError
-from .service_io import service_message
-from .settings import Profile, Settings, get_settings, profile_for
-from .signer import NotSignableWarning, Signer, sign_inplace
-from .validity import ValidityLike, parse_validity
+from ..errors import ConfigurationError, DinamisError, NotSignableError, SearchError
+from ..http import RetryPolicy, service_message
+from ..settings import Profile, Settings, get_settings, profile_for
+from ..signing.signer import Signer, sign_inplace
+from ..signing.validity import ValidityLike, parse_validity
+from ..warnings import NotSignableWarning
 
 if TYPE_CHECKING:
     from pystac_client import Client
@@ -39,15 +40,15 @@ class SigningModifier:
     """pystac-client ``modifier`` that signs what the client returns, in place.
 
     Products the catalogue cannot sign (BRUT, Regards) are left unsigned with a
-    :class:`~dinamis_widgets.signer.NotSignableWarning` instead of failing the whole page or
+    :class:`~dinamis_widgets.signing.signer.NotSignableWarning` instead of failing the whole page or
     collection.
 
     Parameters
     ----------
     signer
-        The :class:`~dinamis_widgets.signer.Signer` of the catalogue's profile.
+        The :class:`~dinamis_widgets.Signer` of the catalogue's profile.
     validity
-        How long signatures last (any form of :func:`~dinamis_widgets.validity.parse_validity`).
+        How long signatures last (any form of :func:`~dinamis_widgets.parse_validity`).
     """
 
     def __init__(self, signer: Signer, validity: ValidityLike | None = None) -> None:
@@ -102,7 +103,7 @@ def open_catalog(
         config file), a :class:`~dinamis_widgets.settings.Profile`, or any STAC API URL.
     sign
         Sign results as they arrive (see above). Unsignable products are left unsigned with a
-        :class:`~dinamis_widgets.signer.NotSignableWarning`.
+        :class:`~dinamis_widgets.signing.signer.NotSignableWarning`.
     validity
         Validity of those signatures (``"3h"``, ``"PT3H"``...); the settings' default otherwise.
     headers
@@ -138,7 +139,6 @@ def open_catalog(
     from pystac_client import Client
     from pystac_client.exceptions import APIError
     from pystac_client.stac_api_io import StacApiIO
-    from urllib3.util.retry import Retry
 
     s = settings or get_settings()
     profile = profile_for(profile_or_url, s)
@@ -148,9 +148,8 @@ def open_catalog(
             parse_validity(validity, maximum=s.max_validity)
         modifier = SigningModifier(Signer.from_settings(s, profile), validity)
     url = profile.stac_api
-    retry = Retry(total=max(0, min(s.retry_total, 5)), connect=1, read=2,
-                  backoff_factor=s.retry_backoff_factor, status_forcelist=(429, 502, 503, 504),
-                  allowed_methods=None, raise_on_status=False)
+    # 500 is not retried here: a STAC API answers it to some malformed queries, which retrying won't mend.
+    retry = RetryPolicy.from_settings(s, statuses=frozenset({429, 502, 503, 504})).urllib3_retry()
     stac_io = StacApiIO(headers=dict(headers or {}), timeout=timeout or s.request_timeout, max_retries=retry)
     where = f"the STAC API at {url} (profile {profile.name!r})" if profile.name != url else (
         f"the STAC API at {url}")

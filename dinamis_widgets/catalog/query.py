@@ -1,7 +1,7 @@
 """The search query model: collections, AOI, dates, filters on any property, sort, limits.
 
 A :class:`Query` is a frozen dataclass. Its constructor accepts the forms people type, and keeps them
-normalised (tuples, UTC datetimes, :class:`~dinamis_widgets.aoi.AOI`, :class:`Filter`), so two queries
+normalised (tuples, UTC datetimes, :class:`~dinamis_widgets.AOI`, :class:`Filter`), so two queries
 that mean the same are equal and can be compared or hashed by a user interface.
 
 Filters are a mapping from property name to a condition:
@@ -53,8 +53,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from ..errors import QueryError
+from ..warnings import QueryWarning
 from .aoi import AOI, AOILike, as_aoi
-from .errors import QueryError
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -62,7 +63,6 @@ __all__ = [
     "DEFAULT_SORTBY",
     "Filter",
     "Query",
-    "QueryWarning",
     "conforms",
     "fetch_queryables",
 ]
@@ -92,9 +92,6 @@ _FULL_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 FilterValue = str | int | float | bool | _dt.datetime | tuple[Any, ...] | None
 
-
-class QueryWarning(UserWarning):
-    """A query was changed or may find nothing (a dropped sort, a value the catalogue does not list)."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -779,7 +776,7 @@ class Query:
         Collection ids (the catalogue's "Plateforme", e.g. ``SPOT67_HCF_GS1``): a string (``"A,B"``
         allowed), a list, or pystac Collections. None: every collection.
     aoi
-        Area of interest, any form of :func:`~dinamis_widgets.aoi.as_aoi` (GeoJSON, bbox, WKT,
+        Area of interest, any form of :func:`~dinamis_widgets.as_aoi` (GeoJSON, bbox, WKT,
         shapely, GeoDataFrame...). ``bbox=`` and ``intersects=`` are accepted as aliases.
     datetime
         A date (``"2025-06-01"``, ``datetime.date``: that whole day in UTC), a partial date (``"2025-06"``:
@@ -1139,7 +1136,7 @@ def _kwarg_line(name: str, value: Any) -> str:
 
 def _catalog_target(catalog: Any) -> tuple[str, str | None]:
     """(STAC API URL, profile name to write in code or None)."""
-    from .settings import profile_for
+    from ..settings import profile_for
 
     if catalog is None:
         active = profile_for(None)

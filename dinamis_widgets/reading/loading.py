@@ -1,7 +1,7 @@
 """Load DINAMIS items as a lazy, dask-backed :class:`xarray.Dataset`, signed at read time.
 
 :func:`load` builds the cube with odc-stac and the toolkit's reader driver
-(:class:`~dinamis_widgets.reader.SigningReaderDriver`); nothing is read until ``.compute()``, ``.values``
+(:class:`~.driver.SigningReaderDriver`); nothing is read until ``.compute()``, ``.values``
 or a plot. :func:`plan` tells, before anything is read, what a load will cost: output grid, chunks,
 tasks and bytes to fetch (from the files' tile indexes).
 
@@ -20,7 +20,7 @@ What the cube holds:
   their order in the files (SPOT and Pléiades files store R, G, B, NIR; Pléiades Neo R, G, B, NIR, RE, DB),
   from the ``multispectral`` and ``panchromatic`` assets;
 - 12-bit DNs kept as ``uint16`` with ``nodata = 0`` (in each variable's ``attrs``) until an index needs
-  floats (:mod:`dinamis_widgets.indices` turns nodata into NaN);
+  floats (:mod:`dinamis_widgets.analysis.indices` turns nodata into NaN);
 - one time step per solar day (``groupby="solar_day"``), mosaicking the items of a day;
 - ``attrs`` with the items, the *unsigned* hrefs and the parameters of the load, never a signature.
 
@@ -61,16 +61,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import LoadError, NotSignableError, mask_signatures
-from .signer import EXPIRY_FIELD, Signer, get_signer, is_signed, signability, unsigned_url
-from .validity import ValidityLike
+from ..errors import LoadError, NotSignableError, mask_signatures
+from ..signing.signer import EXPIRY_FIELD, Signer, get_signer, is_signed, signability, unsigned_url
+from ..signing.validity import ValidityLike
 
 if TYPE_CHECKING:
     import pystac
     import xarray as xr
     from odc.geo.geom import Geometry
 
-    from .reader import SigningReaderDriver
+    from .driver import SigningReaderDriver
 
 __all__ = [
     "COMMON_NAMES",
@@ -121,12 +121,12 @@ class LoadOptions:
         Pickle the signer (with its credentials) into the graph so that workers need no configuration, or
         let each worker use its own settings (see the module's documentation).
     gdal_options
-        GDAL configuration options added to :data:`~dinamis_widgets.reader.DEFAULT_GDAL_OPTIONS`.
+        GDAL configuration options added to :data:`~dinamis_widgets.reading.driver.DEFAULT_GDAL_OPTIONS`.
     fail_on_error
         Stop at the first failed read (after its retry); False leaves the failed parts empty (nodata) and
         logs a warning.
     check_signable
-        Leave out BRUT and Regards items (with a :class:`~dinamis_widgets.signer.NotSignableWarning`;
+        Leave out BRUT and Regards items (with a :class:`~dinamis_widgets.signing.signer.NotSignableWarning`;
         :class:`~dinamis_widgets.errors.NotSignableError` when no item is left).
     """
 
@@ -175,7 +175,7 @@ def _signable_only(items: list[pystac.Item]) -> list[pystac.Item]:
     """The items that can be signed; the others are left out with a warning (all of them: an error)."""
     import warnings
 
-    from .signer import NotSignableWarning
+    from ..warnings import NotSignableWarning
 
     reasons = {it.id: r for it in items if (r := signability(it))}
     if not reasons:
@@ -201,14 +201,14 @@ def _norm_bands(bands: str | Sequence[str] | None) -> list[str]:
 
 
 def aoi_geometry(aoi: Any) -> Geometry:
-    """An AOI as an odc-geo Geometry in EPSG:4326, checked by :func:`dinamis_widgets.aoi.as_aoi`.
+    """An AOI as an odc-geo Geometry in EPSG:4326, checked by :func:`dinamis_widgets.as_aoi`.
 
     Parameters
     ----------
     aoi
-        Any form :func:`~dinamis_widgets.aoi.as_aoi` reads (GeoJSON geometry, Feature or
+        Any form :func:`~dinamis_widgets.as_aoi` reads (GeoJSON geometry, Feature or
         FeatureCollection, bbox ``(west, south, east, north)`` in degrees, WKT, shapely geometry,
-        GeoDataFrame, :class:`~dinamis_widgets.aoi.AOI`), or an :class:`odc.geo.geom.Geometry` (its CRS
+        GeoDataFrame, :class:`~dinamis_widgets.AOI`), or an :class:`odc.geo.geom.Geometry` (its CRS
         is kept).
 
     Raises
@@ -223,7 +223,7 @@ def aoi_geometry(aoi: Any) -> Geometry:
     """
     from odc.geo import geom
 
-    from .aoi import as_aoi
+    from ..catalog.aoi import as_aoi
 
     if isinstance(aoi, geom.Geometry):
         return aoi
@@ -382,8 +382,8 @@ def prepare_load(
     options: LoadOptions | None = None,
 ) -> PreparedLoad:
     """Validate and resolve the arguments of :func:`load` (no IO). See :func:`load`."""
-    from .reader import DEFAULT_GDAL_OPTIONS, ReadConfig, SigningReaderDriver
-    from .validity import parse_validity
+    from ..signing.validity import parse_validity
+    from .driver import DEFAULT_GDAL_OPTIONS, ReadConfig, SigningReaderDriver
 
     opts = options or LoadOptions()
     its = _as_items(items)
@@ -442,7 +442,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _with_provenance(ds: xr.Dataset, prepared: PreparedLoad) -> xr.Dataset:
-    from . import __version__
+    from .. import __version__
 
     hrefs = [h for h in prepared.hrefs if not is_signed(h)]
     ds.attrs.update({
@@ -477,7 +477,7 @@ def load(
         STAC items: a search result, ``pystac.ItemCollection``, list of ``pystac.Item`` or of item dicts,
         or a pystac-client ``ItemSearch``. Signed or not: hrefs are stripped of signatures and signed
         again at read time. BRUT and Regards items, which cannot be streamed, are left out with a
-        :class:`~dinamis_widgets.signer.NotSignableWarning` saying why.
+        :class:`~dinamis_widgets.signing.signer.NotSignableWarning` saying why.
     bands
         Common names (``red``, ``green``, ``blue``, ``nir``, ``rededge``, ``coastal``, ``pan``), from the
         ``multispectral`` and ``panchromatic`` assets; default :data:`DEFAULT_BANDS`.
@@ -497,7 +497,7 @@ def load(
         ``"solar_day"`` (default: one time step per day, items of a day mosaicked), ``"time"``, ``"id"``,
         a property name or a callable (as odc-stac).
     signer
-        The signer used at read time; :func:`~dinamis_widgets.signer.get_signer` by default.
+        The signer used at read time; :func:`~dinamis_widgets.get_signer` by default.
     options
         Less common settings (:class:`LoadOptions`): resampling, dtype, overviews, validity...
 
@@ -647,7 +647,7 @@ def _human(n: float) -> str:
 
 def _reads_of(ds: xr.Dataset) -> list[tuple[str, tuple[int, ...], Any, Any]]:
     """The shared reads of a cube's graph: (href, bands, cfg, chunk geobox)."""
-    from .reader import read_bands
+    from .driver import read_bands
 
     graph = ds.__dask_graph__()
     reads = []
@@ -698,7 +698,7 @@ def plan(
 
     import numpy as np
 
-    from .reader import TileIndex
+    from .driver import TileIndex
 
     prepared = prepare_load(items, bands, aoi=aoi, resolution=resolution, crs=crs, chunks=chunks,
                             groupby=groupby, signer=signer, options=options)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
-from .errors import DinamisError, QueryError
+from ..errors import DinamisError, QueryError
 
 __all__ = ["main"]
 
@@ -64,7 +64,7 @@ def _human(info: dict[str, object]) -> str:
 
 
 def _run_twin(args: argparse.Namespace) -> int:
-    from . import twin as twin_mod
+    from .. import twin as twin_mod
 
     stop = threading.Event()
 
@@ -89,7 +89,7 @@ def _run_twin(args: argparse.Namespace) -> int:
 
 
 def _run_scenes(args: argparse.Namespace) -> int:
-    from .twin.scenes import generate
+    from ..twin.scenes import generate
 
     s = generate(seed=args.seed, scene_set=args.scene_set, force=args.force)
     print(s.root)
@@ -172,11 +172,11 @@ def _expiry_text(expiry: datetime | None) -> tuple[str | None, str | None, str]:
 
 
 def _sign_targets(args: argparse.Namespace) -> list[dict[str, Any]]:
-    from .catalog import open_catalog
-    from .errors import NotSignableError
-    from .settings import get_settings, profile_for
-    from .signer import Signer, check_signable
-    from .validity import parse_validity
+    from ..catalog.client import open_catalog
+    from ..errors import NotSignableError
+    from ..settings import get_settings, profile_for
+    from ..signing.signer import Signer, check_signable
+    from ..signing.validity import parse_validity
 
     settings = get_settings()
     if args.validity is not None:
@@ -188,7 +188,7 @@ def _sign_targets(args: argparse.Namespace) -> list[dict[str, Any]]:
     ids = [t for t in args.targets if not _is_url(t)]
     found: dict[str, list[Any]] = {}
     if ids:
-        from .search import search
+        from ..catalog.searching import search
 
         client = open_catalog(profile, settings=settings)
         results = search(ids=ids, catalog=client, sortby=None, max_items=None, validate=False)
@@ -232,7 +232,7 @@ def _one_line(message: str) -> str:
 def _run_sign(args: argparse.Namespace) -> int:
     import warnings
 
-    from .errors import AuthenticationError, HTTPServiceError
+    from ..errors import AuthenticationError, HTTPServiceError
 
     try:
         with warnings.catch_warnings():

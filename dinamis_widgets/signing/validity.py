@@ -41,7 +41,7 @@ import re
 from datetime import timedelta
 from typing import Final
 
-from .errors import ValidityError
+from ..errors import ValidityError
 
 __all__ = ["ACCEPTED_FORMS", "ValidityLike", "format_validity", "parse_validity", "validity_seconds"]
 

@@ -16,7 +16,7 @@ Examples
 Against the twin (``dinamis_widgets.twin.start()`` points the settings at it)::
 
     import dinamis_widgets as dw
-    from dinamis_widgets.download import download_asset
+    from dinamis_widgets.reading.download import download_asset
     item = dw.search(ids=["SPOT67_HCF_202602241036272_GS1_W001N46_SCENE1"])[0]
     path = download_asset(item, "multispectral", "downloads/",
                           progress=lambda p: print(p.done, "/", p.total))
@@ -39,10 +39,10 @@ from urllib.parse import unquote, urlsplit
 import requests
 import urllib3
 
-from .errors import DinamisError, HTTPServiceError, NotSignableError, mask_signatures
-from .service_io import service_message
-from .signer import Signer, get_signer, signability, unsigned_url
-from .validity import ValidityLike
+from ..errors import DinamisError, HTTPServiceError, NotSignableError, mask_signatures
+from ..http import RetryPolicy, service_message
+from ..signing.signer import Signer, get_signer, signability, unsigned_url
+from ..signing.validity import ValidityLike
 
 if TYPE_CHECKING:
     import pystac
@@ -61,7 +61,6 @@ _PART = ".part"
 _META = ".part.json"
 _CONTENT_RANGE_RE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.I)
 _SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9._+-]")
-_RETRY_STATUS = (429, 500, 502, 503, 504)
 
 
 class DownloadError(HTTPServiceError):
@@ -169,7 +168,7 @@ def download(
     validity
         Validity of the signatures asked (``"1h"``...); the signer's default otherwise.
     signer
-        The :class:`~dinamis_widgets.signer.Signer`; :func:`~dinamis_widgets.signer.get_signer` by default.
+        The :class:`~dinamis_widgets.Signer`; :func:`~dinamis_widgets.get_signer` by default.
     progress
         Called with a :class:`DownloadProgress` after every chunk written (from this thread).
     cancel
@@ -181,7 +180,7 @@ def download(
         Failed requests in a row (broken connection, 429/5xx, expired signature) before giving up; a
         request that brings bytes resets the count.
     backoff
-        Seconds waited after the first failure, doubled after each.
+        Seconds waited after the first failure, doubled after each (at most 30 s).
     timeout
         Seconds to connect and between two reads (one number for both).
     overwrite
@@ -224,6 +223,8 @@ def download(
     resumed_from = part.stat().st_size if part.exists() else 0
     own_session = session is None
     http = session or requests.Session()
+    # Failures in a row are counted (a request that brings bytes resets them), so no overall deadline.
+    policy = RetryPolicy(total=retries, backoff_factor=backoff, deadline=None)
     attempts = failures = 0
     force_sign = False
     try:
@@ -234,7 +235,7 @@ def download(
                 raise DownloadError(f"Could not download {mask_signatures(plain)} after {attempts} attempts: "
                                     f"the connection kept failing. Run it again to resume.", url=plain)
             if failures:
-                time.sleep(backoff * 2 ** (failures - 1))
+                time.sleep(policy.backoff(failures - 1))
             attempts += 1
             href = (signer.resign_url(plain, validity, force=True) if force_sign
                     else signer.sign_url(plain, validity)).href
@@ -259,7 +260,7 @@ def download(
                     failures += 1
                     force_sign = True
                     continue
-                if status in _RETRY_STATUS:
+                if status in policy.statuses:
                     failures += 1
                     continue
                 if status == 416:

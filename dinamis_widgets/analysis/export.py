@@ -33,7 +33,7 @@ from typing import Any, Literal, cast
 import numpy as np
 import xarray as xr
 
-from .errors import DinamisError, mask_signatures
+from ..errors import DinamisError, mask_signatures
 
 __all__ = ["ExportError", "compute", "provenance", "to_cog", "to_netcdf", "to_zarr"]
 
@@ -73,7 +73,7 @@ def provenance(obj: xr.Dataset | xr.DataArray) -> dict[str, Any]:
     >>> p["dinamis_hrefs"]
     ['https://h/a.tif?X-Amz-Signature=***']
     """
-    from . import __version__
+    from .. import __version__
 
     attrs = {k: _clean(v) for k, v in obj.attrs.items() if k.startswith("dinamis_") or k == "pansharpening"}
     attrs["dinamis_version"] = __version__

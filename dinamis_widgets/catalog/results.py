@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pystac
 
-from .errors import mask_signatures
-from .signer import signability
+from ..errors import mask_signatures
+from ..signing.signer import signability
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -102,7 +102,7 @@ class Results(pystac.ItemCollection):
     items, extra_fields, clone_items
         As :class:`pystac.ItemCollection`.
     query
-        The :class:`~dinamis_widgets.query.Query` that found them.
+        The :class:`~dinamis_widgets.Query` that found them.
     matched
         How many items match in all (``numberMatched``), when the API counts; else None.
     truncated

@@ -23,7 +23,7 @@ Examples
 --------
 Store an API key once (it is then used by this toolkit and by the official SDK):
 
->>> from dinamis_widgets import auth
+>>> from dinamis_widgets.signing import auth
 >>> auth.save_api_key("my-access-key", "my-secret-key", config_dir=tmp)      # doctest: +SKIP
 PosixPath('.../.apikey')
 
@@ -55,9 +55,9 @@ from urllib.parse import urljoin
 
 import requests
 
-from .errors import AuthenticationError, SigningError
-from .service_io import request_with_retries, service_message
-from .settings import Settings, get_settings, profile_for
+from ..errors import AuthenticationError, SigningError
+from ..http import RetryPolicy, request, service_message
+from ..settings import Settings, get_settings, profile_for
 
 __all__ = [
     "CLIENT_ID",
@@ -400,9 +400,9 @@ def how_to_authenticate(signing_endpoint: str | None, config_dir: Path | None = 
     return (
         f"To authenticate{where}: (1) set TLD_ACCESS_KEY and TLD_SECRET_KEY to an API key; or "
         f"(2) store one in {folder / '.apikey'}: sign in once where you can open a link (a notebook "
-        "or a terminal) with dinamis_widgets.auth.login(), then run "
-        "dinamis_widgets.auth.create_api_key(save=True) (or `tld apikey register` with the official "
-        f"CLI); or (3) sign in with dinamis_widgets.auth.login(): the token saved in {folder / '.jwt'} "
+        "or a terminal) with dinamis_widgets.login(), then run "
+        "dinamis_widgets.signing.auth.create_api_key(save=True) (or `tld apikey register` with the official "
+        f"CLI); or (3) sign in with dinamis_widgets.login(): the token saved in {folder / '.jwt'} "
         "is then used, and refreshed, by every process that reads that folder."
     )
 
@@ -509,9 +509,9 @@ def token_endpoint(signing_endpoint: str, *, timeout: float = 30.0, retry_total:
         if signing_endpoint in _token_urls:
             return _token_urls[signing_endpoint]
     url = urljoin(signing_endpoint, "openapi.json")
-    response = request_with_retries(None, "GET", url, timeout=timeout, retry_total=retry_total,
-                                    backoff_factor=backoff_factor, error_cls=AuthenticationError,
-                                    what="Reading the signing service's openapi.json")
+    response = request("GET", url, timeout=timeout, policy=RetryPolicy(total=retry_total,
+                       backoff_factor=backoff_factor), error_cls=AuthenticationError,
+                       what="Reading the signing service's openapi.json")
     if not response.ok:
         raise AuthenticationError(f"Cannot read the sign-in configuration at {url}",
                                   status=response.status_code, service_message=service_message(response),
@@ -687,9 +687,10 @@ class DeviceFlowAuth:
                               retry_total=min(self.retry_total, 3), backoff_factor=self.backoff_factor)
 
     def _post_form(self, url: str, data: Mapping[str, str], what: str) -> requests.Response:
-        return request_with_retries(
-            None, "POST", url, data=dict(data), timeout=self.timeout, retry_total=self.retry_total,
-            backoff_factor=self.backoff_factor, error_cls=AuthenticationError, what=what,
+        return request(
+            "POST", url, data=dict(data), timeout=self.timeout,
+            policy=RetryPolicy(total=self.retry_total, backoff_factor=self.backoff_factor),
+            error_cls=AuthenticationError, what=what,
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
         )
 
@@ -785,11 +786,11 @@ class DeviceFlowAuth:
             elif error == "expired_token":
                 raise AuthenticationError(
                     "The sign-in link expired before it was approved. Sign in again with "
-                    "dinamis_widgets.auth.login().", status=response.status_code,
+                    "dinamis_widgets.login().", status=response.status_code,
                     service_message=service_message(response))
             elif error == "access_denied":
                 raise AuthenticationError(
-                    "The sign-in was denied in the browser. Sign in again with dinamis_widgets.auth.login() "
+                    "The sign-in was denied in the browser. Sign in again with dinamis_widgets.login() "
                     "and approve it, or use an API key (TLD_ACCESS_KEY/TLD_SECRET_KEY).",
                     status=response.status_code, service_message=service_message(response))
             elif error != "authorization_pending":
@@ -797,7 +798,7 @@ class DeviceFlowAuth:
                                           service_message=service_message(response), url=token_url)
             if time.monotonic() + interval > deadline:
                 raise AuthenticationError("The sign-in link expired before it was approved. Sign in again "
-                                          "with dinamis_widgets.auth.login().")
+                                          "with dinamis_widgets.login().")
             if cancel is not None:
                 if cancel.wait(max(interval, 0.05)):
                     raise AuthenticationError("The sign-in was cancelled.")
@@ -922,10 +923,9 @@ def _bearer_get(route: str, params: Mapping[str, str] | None, settings: Settings
     auth = get_credentials(s, signing_endpoint=endpoint, oauth_only=True)
     url = endpoint + route
     for attempt in range(2):
-        response = request_with_retries(None, "GET", url, params=dict(params or {}), headers=auth.headers(),
-                                        timeout=s.request_timeout, retry_total=s.retry_total,
-                                        backoff_factor=s.retry_backoff_factor,
-                                        error_cls=AuthenticationError, what=what)
+        response = request("GET", url, params=dict(params or {}), headers=auth.headers(),
+                           timeout=s.request_timeout, policy=RetryPolicy.from_settings(s),
+                           error_cls=AuthenticationError, what=what)
         if response.status_code == 401 and attempt == 0 and auth.invalidate():
             continue
         if response.status_code == 401:
@@ -995,9 +995,9 @@ def userinfo(*, signing_endpoint: str | None = None, settings: Settings | None =
     endpoint = _endpoint(s, signing_endpoint)
     auth = get_credentials(s, signing_endpoint=endpoint, oauth_only=True)
     url = token_endpoint(endpoint, timeout=s.request_timeout).rsplit("/", 1)[0] + "/userinfo"
-    response = request_with_retries(None, "GET", url, headers=auth.headers(), timeout=s.request_timeout,
-                                    retry_total=s.retry_total, backoff_factor=s.retry_backoff_factor,
-                                    error_cls=AuthenticationError, what="Reading the user's profile")
+    response = request("GET", url, headers=auth.headers(), timeout=s.request_timeout,
+                       policy=RetryPolicy.from_settings(s), error_cls=AuthenticationError,
+                       what="Reading the user's profile")
     if not response.ok:
         raise AuthenticationError("Reading the user's profile failed", status=response.status_code,
                                   service_message=service_message(response), url=url)
@@ -1007,6 +1007,6 @@ def userinfo(*, signing_endpoint: str | None = None, settings: Settings | None =
 
 def _credentials_changed() -> None:
     """Let the default signer pick up new credentials."""
-    signer = sys.modules.get("dinamis_widgets.signer")
+    signer = sys.modules.get("dinamis_widgets.signing.signer")
     if signer is not None:
         signer._reset_default_signer()

@@ -31,7 +31,7 @@ user gets, give or take the margin (a URL asked for 3 h is reused while it has 2
 
 Examples
 --------
->>> from dinamis_widgets.signer import Signer
+>>> from dinamis_widgets.signing.signer import Signer
 >>> signer = Signer(None)                 # no signing service: every URL passes through
 >>> signer.sign_url("https://example.org/a.tif").href
 'https://example.org/a.tif'
@@ -63,8 +63,17 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 import pystac
-import requests
 
+from ..errors import (
+    AuthenticationError,
+    NotSignableError,
+    SigningError,
+    ValidityError,
+    mask_signatures,
+)
+from ..http import RetryPolicy, request, service_message
+from ..settings import Profile, Settings, get_settings, host_matches, profile_for
+from ..warnings import NotSignableWarning
 from .auth import (
     ApiKeyAuth,
     Credentials,
@@ -73,21 +82,11 @@ from .auth import (
     get_credentials,
     how_to_authenticate,
 )
-from .errors import (
-    AuthenticationError,
-    NotSignableError,
-    SigningError,
-    ValidityError,
-    mask_signatures,
-)
-from .service_io import request_with_retries, service_message
-from .settings import Profile, Settings, get_settings, host_matches, profile_for
 from .validity import ACCEPTED_FORMS, ValidityLike, parse_validity
 
 __all__ = [
     "EXPIRY_FIELD",
     "MAX_URLS_PER_REQUEST",
-    "NotSignableWarning",
     "SignedURL",
     "Signer",
     "check_signable",
@@ -111,9 +110,6 @@ EXPIRY_FIELD = "dinamis:expiry"
 _AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 _DEFAULT_MARGIN = 1800.0
 
-
-class NotSignableWarning(UserWarning):
-    """Items of a collection or search were left unsigned (BRUT or Regards products)."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -280,19 +276,20 @@ class Signer:
     endpoint
         The signing service (``https://signing.stac.teledetection.fr/``), or None: nothing is signed.
     credentials
-        How to authenticate (:mod:`dinamis_widgets.auth`); by default found from the settings when first
+        How to authenticate (:mod:`~.auth`); by default found from the settings when first
         needed (API key, else OAuth2 sign-in).
     signable_hosts
         Hosts whose URLs are signed (see :func:`dinamis_widgets.settings.host_matches`).
     validity
-        Default validity (any form of :func:`~dinamis_widgets.validity.parse_validity`); None for the
+        Default validity (any form of :func:`~dinamis_widgets.parse_validity`); None for the
         service's default (8 h on the real service).
     margin
         TTL margin in seconds (``TLD_TTL_MARGIN``): see the module's documentation.
     max_validity
         Longest validity asked, checked before any request (None: leave it to the service).
-    timeout, retry_total, backoff_factor
-        Per-request timeout, retries on 429/5xx/connection errors, backoff base (seconds).
+    timeout, retry_total, backoff_factor, retry_deadline
+        Per-request timeout, retries on 429/5xx/connection errors, backoff base (seconds), and the time
+        after which no retry starts (seconds; None for no limit): see :class:`~..http.RetryPolicy`.
     batch_size
         URLs per request (at most 64).
     settings
@@ -320,6 +317,7 @@ class Signer:
         timeout: float = 30.0,
         retry_total: int = 10,
         backoff_factor: float = 0.8,
+        retry_deadline: float | None = 30.0,
         batch_size: int = MAX_URLS_PER_REQUEST,
         settings: Settings | None = None,
     ) -> None:
@@ -334,6 +332,9 @@ class Signer:
         self.timeout = float(timeout)
         self.retry_total = int(retry_total)
         self.backoff_factor = float(backoff_factor)
+        self.retry_deadline = None if retry_deadline is None else float(retry_deadline)
+        self.retry = RetryPolicy(total=self.retry_total, backoff_factor=self.backoff_factor,
+                                 deadline=self.retry_deadline)
         if not 1 <= batch_size <= MAX_URLS_PER_REQUEST:
             raise ValueError(f"batch_size must be between 1 and {MAX_URLS_PER_REQUEST}")
         self.batch_size = int(batch_size)
@@ -345,7 +346,6 @@ class Signer:
         self._lock = threading.Lock()
         self._cache: dict[str, _Entry] = {}
         self._inflight: dict[tuple[str, int | None], _Pending] = {}
-        self._local = threading.local()
         self._stats: collections.Counter[str] = collections.Counter()
 
     @classmethod
@@ -373,6 +373,7 @@ class Signer:
             "timeout": s.request_timeout,
             "retry_total": s.retry_total,
             "backoff_factor": s.retry_backoff_factor,
+            "retry_deadline": s.retry_deadline if s.retry_deadline > 0 else None,
             "settings": s,
         }
         kwargs.update(overrides)
@@ -381,7 +382,7 @@ class Signer:
     # -- pickling: configuration and credentials only ---------------------------------------------
     def _config(self) -> tuple[Any, ...]:
         return (self.endpoint, self.signable_hosts, self.validity, self.margin, self.max_validity,
-                self.timeout, self.retry_total, self.backoff_factor, self.batch_size)
+                self.timeout, self.retry_total, self.backoff_factor, self.retry_deadline, self.batch_size)
 
     def __reduce__(self) -> tuple[Any, ...]:
         credentials = self.credentials if self.endpoint is not None else NoAuth()
@@ -402,13 +403,6 @@ class Signer:
         if self._credentials is None:
             self._credentials = get_credentials(self._settings, signing_endpoint=self.endpoint)
         return self._credentials
-
-    def _session(self) -> requests.Session:
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            self._local.session = session
-        return session
 
     @property
     def stats(self) -> dict[str, int]:
@@ -601,10 +595,9 @@ class Signer:
         credentials = self.credentials
         for attempt in range(2):
             headers = {"Accept": "application/json", **credentials.headers()}
-            response = request_with_retries(
-                self._session(), "POST", url, json=payload, headers=headers, timeout=self.timeout,
-                retry_total=self.retry_total, backoff_factor=self.backoff_factor, error_cls=SigningError,
-                what=f"Signing {len(keys)} URL(s)",
+            response = request(
+                "POST", url, json=payload, headers=headers, timeout=self.timeout, policy=self.retry,
+                error_cls=SigningError, what=f"Signing {len(keys)} URL(s)",
             )
             with self._lock:
                 self._stats["requests"] += 1
@@ -710,10 +703,10 @@ def _restore_signer(config: tuple[Any, ...], credentials: Credentials) -> Signer
         if existing is not None:
             _registry.move_to_end(key)
             return existing
-    endpoint, hosts, validity, margin, max_validity, timeout, retry_total, backoff, batch = config
+    endpoint, hosts, validity, margin, max_validity, timeout, retry_total, backoff, deadline, batch = config
     signer = Signer(endpoint, credentials=credentials, signable_hosts=hosts, validity=validity,
                     margin=margin, max_validity=max_validity, timeout=timeout, retry_total=retry_total,
-                    backoff_factor=backoff, batch_size=batch)
+                    backoff_factor=backoff, retry_deadline=deadline, batch_size=batch)
     with _registry_lock:
         return _registry.setdefault(key, signer)
 
@@ -868,7 +861,7 @@ def sign(obj: Any, validity: ValidityLike | None = None, *, copy: bool = True,
         then signed), or a mapping: item, collection or feature collection as dicts.
     validity
         How long the signatures last: ``"3h"``, ``"30min"``, ``"PT3H10M"``, ``"P1D"``, seconds or a
-        timedelta (:func:`~dinamis_widgets.validity.parse_validity`); by default ``TLD_URL_DURATION`` or
+        timedelta (:func:`~dinamis_widgets.parse_validity`); by default ``TLD_URL_DURATION`` or
         the service's default (8 h).
     copy
         Return a signed copy (default), or change ``obj`` in place (not possible for a str).

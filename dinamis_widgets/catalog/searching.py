@@ -1,6 +1,6 @@
-"""Search a catalogue: :func:`search` returns :class:`~dinamis_widgets.results.Results`, an ItemCollection.
+"""Search a catalogue: :func:`search` returns :class:`~dinamis_widgets.Results`, an ItemCollection.
 
-The query (:class:`~dinamis_widgets.query.Query`) is checked before anything is sent: the AOI, the dates,
+The query (:class:`~dinamis_widgets.Query`) is checked before anything is sent: the AOI, the dates,
 and, when there are filters or a sort, the property names and value types against the collections'
 queryables. Filters go as CQL2-JSON by POST (stac-fastapi refuses cql2-text by POST), or through the
 ``query`` extension where the API has no ``filter``. Results are newest first unless told otherwise.
@@ -29,23 +29,21 @@ import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from .catalog import PROFILE_ATTR, default_catalog, open_catalog
-from .errors import QueryError, SearchError
+from ..errors import QueryError, SearchError
+from ..http import service_message
+from ..warnings import SearchWarning
+from .client import PROFILE_ATTR, default_catalog, open_catalog
 from .query import Query, fetch_queryables
 from .results import Results
-from .service_io import service_message
 
 if TYPE_CHECKING:
     from pystac_client import Client
 
-__all__ = ["SearchWarning", "search", "search_pages"]
+__all__ = ["search", "search_pages"]
 
 _QUERY_FIELDS = ("collections", "aoi", "bbox", "intersects", "datetime", "filters", "ids", "sortby", "limit",
                  "max_items", "fields", "cql2")
 
-
-class SearchWarning(UserWarning):
-    """A search returned fewer items than match (``max_items`` reached)."""
 
 
 def _build_query(query: Query | None, fields: dict[str, Any]) -> Query:
@@ -166,7 +164,7 @@ def _run(query: Query | None, catalog: Any, validate: bool,
 
 def search_pages(query: Query | None = None, *, catalog: Any = None, validate: bool = True,
                  **query_fields: Any) -> Iterator[Results]:
-    """Search page by page: one :class:`~dinamis_widgets.results.Results` per page of the API.
+    """Search page by page: one :class:`~dinamis_widgets.Results` per page of the API.
 
     Same parameters as :func:`search`; ``max_items`` still caps the total (None: every match). The query
     is checked at once; pages are fetched as you iterate, so a large search can be stopped at any point.
@@ -194,7 +192,7 @@ def search(query: Query | None = None, *, catalog: Any = None, validate: bool = 
     Parameters
     ----------
     query
-        A :class:`~dinamis_widgets.query.Query`; keywords below change or complete it.
+        A :class:`~dinamis_widgets.Query`; keywords below change or complete it.
     catalog
         A pystac-client ``Client`` (:func:`~dinamis_widgets.open_catalog`), a profile name or a STAC API
         URL; the active profile by default (``twin`` when a twin runs in this process).
@@ -202,7 +200,7 @@ def search(query: Query | None = None, *, catalog: Any = None, validate: bool = 
         Check filter and sort properties against the collections' queryables (one cached request per
         client and set of collections) before searching.
     **query_fields
-        Any argument of :class:`~dinamis_widgets.query.Query`: ``collections``, ``aoi`` (or ``bbox``,
+        Any argument of :class:`~dinamis_widgets.Query`: ``collections``, ``aoi`` (or ``bbox``,
         ``intersects``), ``datetime``, ``filters``, ``ids``, ``sortby`` (default ``"-datetime"``),
         ``limit`` (page size), ``max_items`` (default 1000, None for all), ``fields``, ``cql2``.
 

@@ -4,14 +4,14 @@ odc-stac's ``patch_url`` runs when the dask graph is built, so a graph built wit
 that expire while it runs (the same problem as odc-stac issue 289). :class:`SigningReaderDriver` keeps
 **unsigned** hrefs in the graph and asks the signer for a URL valid *at the moment of each read*:
 
-- every read calls :meth:`Signer.resign_url <dinamis_widgets.signer.Signer.resign_url>`, a cache hit while
+- every read calls :meth:`~dinamis_widgets.Signer.resign_url`, a cache hit while
   the signature stays valid long enough, so GDAL keeps seeing the same URL (and reuses what it cached);
 - a read that fails on a signed URL (an expired signature is a ``403``, which GDAL often reports only as
   ``TIFFReadEncodedTile() failed``) is retried once with a freshly signed URL and fresh file handles;
 - errors are re-raised as :class:`~dinamis_widgets.errors.LoadError` with signatures masked, and the
   loggers of rasterio are masked too;
 - the signer is pickled into the graph (configuration and credentials; see the security note in
-  :mod:`dinamis_widgets.load`), or found from each worker's own settings (``ReadConfig(signer=None)``),
+  :func:`dinamis_widgets.load`), or found from each worker's own settings (``ReadConfig(signer=None)``),
   so reads work in kernel threads, dask threads, processes and ``dask.distributed`` workers.
 
 Reading each tile once: SPOT and Pléiades multispectral COGs are pixel-interleaved, so a tile holds every
@@ -31,7 +31,7 @@ odc-loader changes it, ``tests/test_reader.py`` says so.
 
 Examples
 --------
->>> from dinamis_widgets.signer import Signer
+>>> from dinamis_widgets.signing.signer import Signer
 >>> driver = SigningReaderDriver(ReadConfig(signer=Signer(None)))
 >>> driver.capture_env()["GDAL_DISABLE_READDIR_ON_OPEN"]
 'EMPTY_DIR'
@@ -61,8 +61,8 @@ from odc.loader._rio import _do_read
 from odc.loader.types import RasterLoadParams, RasterSource
 from rasterio._err import CPLE_BaseError
 
-from .errors import LoadError, mask_signatures
-from .signer import Signer, get_signer
+from ..errors import LoadError, mask_signatures
+from ..signing.signer import Signer, get_signer
 
 __all__ = [
     "DEFAULT_GDAL_OPTIONS",
@@ -313,7 +313,7 @@ class ReadConfig:
     ----------
     signer
         The signer asked for a URL at each read (pickled with its credentials), or None: each process
-        uses its own :func:`~dinamis_widgets.signer.get_signer` (from its environment and settings).
+        uses its own :func:`~dinamis_widgets.get_signer` (from its environment and settings).
     validity
         Validity asked for each signature (seconds; None for the signer's default).
     gdal_options

@@ -1,0 +1,1 @@
+"""The ``dinamis-widgets`` command: ``twin``, ``scenes``, ``sign``, ``lab``."""
