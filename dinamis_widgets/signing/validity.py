@@ -234,7 +234,7 @@ def parse_validity(value: ValidityLike, *, maximum: ValidityLike | None = None) 
         if result > limit:
             raise _error(
                 value,
-                f"it is above the maximum validity of {_human(limit)} "
+                f"it is above the maximum validity of {_readable_duration(limit)} "
                 f"({format_validity(limit, iso=True)})",
                 f"Ask for {format_validity(limit)} or less.",
             )
@@ -252,7 +252,7 @@ def validity_seconds(value: ValidityLike, *, maximum: ValidityLike | None = None
     return int(parse_validity(value, maximum=maximum).total_seconds())
 
 
-def _human(td: timedelta) -> str:
+def _readable_duration(td: timedelta) -> str:
     """``7 days``, ``3 h 10 min``: for messages."""
     seconds = int(td.total_seconds())
     if seconds % 86400 == 0:
