@@ -78,7 +78,7 @@ def _odc_stac(items: list[pystac.Item], chunk: int) -> float:
     import odc.stac
 
     import dinamis_widgets.analysis.indices as ix
-    from dinamis_widgets.signing.signer import get_signer
+    from dinamis_widgets.signing.registry import get_signer
 
     signer = get_signer()
     ds = odc.stac.load(items, bands=["red", "nir"], chunks={"x": chunk, "y": chunk}, groupby="solar_day",
@@ -91,7 +91,7 @@ def _rasterio(items: list[pystac.Item], chunk: int, threads: int) -> float:
     from rasterio.windows import Window
 
     from dinamis_widgets.reading.driver import DEFAULT_GDAL_OPTIONS
-    from dinamis_widgets.signing.signer import get_signer
+    from dinamis_widgets.signing.registry import get_signer
 
     signer = get_signer()
     local = threading.local()

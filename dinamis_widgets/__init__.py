@@ -51,16 +51,16 @@ _LAZY: dict[str, str] = {
     "open_catalog": "catalog.client",
     "search": "catalog.searching",
     "search_pages": "catalog.searching",
-    "sign": "signing.signer",
-    "sign_inplace": "signing.signer",
-    "get_signer": "signing.signer",
-    "Signer": "signing.signer",
-    "signability": "signing.signer",
+    "sign": "signing.dispatch",
+    "sign_inplace": "signing.dispatch",
+    "get_signer": "signing.registry",
+    "Signer": "signing.client",
+    "signability": "signing.rules",
     "get_settings": "settings",
     "set_settings": "settings",
     "profile_for": "settings",
-    "login": "signing.auth",
-    "logout": "signing.auth",
+    "login": "signing.credentials",
+    "logout": "signing.credentials",
     "parse_validity": "signing.validity",
     "load": "reading.loading",
     "plan": "reading.loading",
@@ -87,8 +87,11 @@ if TYPE_CHECKING:
     from .catalog.searching import search, search_pages
     from .reading.loading import LoadOptions, load, plan
     from .settings import get_settings, profile_for, set_settings
-    from .signing.auth import login, logout
-    from .signing.signer import Signer, get_signer, sign, sign_inplace, signability
+    from .signing.client import Signer
+    from .signing.credentials import login, logout
+    from .signing.dispatch import sign, sign_inplace
+    from .signing.registry import get_signer
+    from .signing.rules import signability
     from .signing.validity import parse_validity
 
 __all__ = [

@@ -8,6 +8,10 @@ HTTP errors keep the status code and the message of the service that answered.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .signing.rules import NotSignable
 
 __all__ = [
     "AuthenticationError",
@@ -115,7 +119,27 @@ class SigningError(HTTPServiceError):
 
 
 class NotSignableError(DinamisError):
-    """The product cannot be signed (BRUT level, or a provider other than MTD and SEAS Guyane)."""
+    """The product cannot be signed (BRUT level, or a Regards product), or has no such asset.
+
+    Parameters
+    ----------
+    message
+        A :class:`~dinamis_widgets.signing.rules.NotSignable` (its full message is shown), or a message.
+    reason
+        The product rule that refused it, when ``message`` is a text written around it.
+
+    Attributes
+    ----------
+    reason : NotSignable or None
+        Why the product cannot be signed (``.kind``, ``.short``, ``.message``); None for other causes
+        (an asset the item does not have).
+    """
+
+    def __init__(self, message: NotSignable | str, *, reason: NotSignable | None = None) -> None:
+        if not isinstance(message, str):
+            reason, message = message, message.message
+        self.reason = reason
+        super().__init__(message)
 
 
 class ValidityError(DinamisError, ValueError):

@@ -135,9 +135,9 @@ class Profile:
 
     Examples
     --------
-    >>> DINAMIS.is_signable("https://s3-data.meso.umontpellier.fr/b/c/i/ms.tif")
+    >>> DINAMIS.needs_signing("https://s3-data.meso.umontpellier.fr/b/c/i/ms.tif")
     True
-    >>> DINAMIS.is_signable("https://example.org/ms.tif")
+    >>> DINAMIS.needs_signing("https://example.org/ms.tif")
     False
     """
 
@@ -147,7 +147,7 @@ class Profile:
     signable_hosts: tuple[str, ...] = ()
     description: str = ""
 
-    def is_signable(self, url: str) -> bool:
+    def needs_signing(self, url: str) -> bool:
         """Whether ``url`` points at a host this profile's signing service signs."""
         return self.signing_endpoint is not None and host_matches(url, self.signable_hosts)
 
@@ -596,7 +596,7 @@ def _read_config_file(path: Path, explicit: bool) -> tuple[dict[str, Any], tuple
             continue
         f = _FIELD_BY_NAME.get(key)
         if f is None or not f.in_file:
-            hint = (" Put API keys in the .apikey file (dinamis_widgets.signing.auth.save_api_key) or in "
+            hint = (" Put API keys in the .apikey file (dinamis_widgets.signing.apikeys.save_api_key) or in "
                     "TLD_ACCESS_KEY/TLD_SECRET_KEY." if key in ("access_key", "secret_key") else "")
             known = sorted(x.name for x in _FIELDS if x.in_file)
             raise ConfigurationError(

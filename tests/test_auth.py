@@ -27,22 +27,12 @@ from dinamis_widgets import http as service_io
 from dinamis_widgets.errors import AuthenticationError, SigningError
 from dinamis_widgets.http import RetryPolicy
 from dinamis_widgets.settings import ENV_VARS, Settings, get_settings, reload_settings, set_settings
-from dinamis_widgets.signing import auth
-from dinamis_widgets.signing import signer as signer_mod
-from dinamis_widgets.signing.auth import (
-    ApiKey,
-    ApiKeyAuth,
-    DeviceCode,
-    DeviceFlowAuth,
-    NoAuth,
-    Token,
-    can_prompt,
-    get_credentials,
-    load_api_key,
-    load_token,
-    save_api_key,
-    save_token,
-)
+from dinamis_widgets.signing import account, credentials, device_flow, prompting, registry
+from dinamis_widgets.signing.apikeys import ApiKey, load_api_key, save_api_key
+from dinamis_widgets.signing.credentials import ApiKeyAuth, NoAuth, get_credentials
+from dinamis_widgets.signing.device_flow import DeviceFlowAuth
+from dinamis_widgets.signing.prompting import DeviceCode, can_prompt
+from dinamis_widgets.signing.tokens import Token, load_token, save_token
 
 DATA_URL = "https://s3-data.meso.umontpellier.fr"
 SIGNABLE = ("meso.umontpellier.fr",)
@@ -144,11 +134,11 @@ def service(service_factory: Callable[..., Service]) -> Service:
 def reset_process_state() -> None:
     """Forget cached settings, sign-ins, token URLs and signers."""
     reload_settings(keep_overrides=False)
-    auth._device_auths.clear()
-    auth._token_urls.clear()
-    auth.set_sign_in_handler(None)
-    signer_mod._reset_default_signer()
-    signer_mod._registry.clear()
+    credentials._device_auths.clear()
+    device_flow._token_urls.clear()
+    prompting.set_sign_in_handler(None)
+    registry._reset_default_signer()
+    registry._registry.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -286,7 +276,7 @@ def test_no_sign_in_in_ci_says_how_to_authenticate(service: Service, monkeypatch
     assert service.state.idp.counters().get("device_authorizations", 0) == before  # nothing started
     # the signer says the same when it needs credentials
     with pytest.raises(AuthenticationError, match="TLD_ACCESS_KEY"):
-        signer_mod.get_signer().sign_url(DATA_URL + "/b/c/i/ms.tif")
+        registry.get_signer().sign_url(DATA_URL + "/b/c/i/ms.tif")
 
 
 def _headers_in_a_worker() -> str:
@@ -341,7 +331,7 @@ def test_device_flow_end_to_end(service: Service, monkeypatch: pytest.MonkeyPatc
     point_at(service, monkeypatch, api_key=False)
     monkeypatch.setenv("CI", "1")  # only the explicit interactive=True allows the sign-in here
     approver = Approver(service, username="alice")
-    token = auth.login(on_sign_in=approver, interactive=True)
+    token = credentials.login(on_sign_in=approver, interactive=True)
     assert len(approver.codes) == 1
     code = approver.codes[0]
     assert code.link.startswith(service.url + "device?user_code=")
@@ -356,21 +346,21 @@ def test_device_flow_end_to_end(service: Service, monkeypatch: pytest.MonkeyPatc
     assert stored["access_token"] == token.access_token
     # the signer now signs with the bearer token
     before = service.stats()["by_auth"].get("bearer", 0)
-    signed = signer_mod.get_signer().sign_url(DATA_URL + "/b/c/i/ms.tif")
+    signed = registry.get_signer().sign_url(DATA_URL + "/b/c/i/ms.tif")
     assert signed.signed and "X-Amz-Signature=" in signed.href
     assert service.stats()["by_auth"]["bearer"] == before + 1
-    assert auth.userinfo()["preferred_username"] == "alice"
+    assert account.userinfo()["preferred_username"] == "alice"
     # logging in again reuses the stored sign-in
-    assert auth.login(on_sign_in=approver, interactive=True).access_token == token.access_token
+    assert credentials.login(on_sign_in=approver, interactive=True).access_token == token.access_token
     assert len(approver.codes) == 1
-    auth.logout()
+    credentials.logout()
     assert not jwt_path.exists()
 
 
 def test_device_flow_denied_and_cancelled(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
     point_at(service, monkeypatch, api_key=False)
     with pytest.raises(AuthenticationError, match="denied"):
-        auth.login(on_sign_in=Approver(service, deny=True), interactive=True, force=True)
+        credentials.login(on_sign_in=Approver(service, deny=True), interactive=True, force=True)
     cancel = threading.Event()
     shown: list[DeviceCode] = []
 
@@ -380,7 +370,7 @@ def test_device_flow_denied_and_cancelled(service: Service, monkeypatch: pytest.
 
     t0 = time.monotonic()
     with pytest.raises(AuthenticationError, match="cancelled"):
-        auth.login(on_sign_in=show_then_cancel, interactive=True, force=True, cancel=cancel)
+        credentials.login(on_sign_in=show_then_cancel, interactive=True, force=True, cancel=cancel)
     assert time.monotonic() - t0 < 5 and len(shown) == 1
 
 
@@ -389,7 +379,7 @@ def test_device_flow_link_expires(service_factory: Callable[..., Service],
     short = service_factory(device_code_lifetime=2)
     point_at(short, monkeypatch, api_key=False)
     with pytest.raises(AuthenticationError, match="expired"):
-        auth.login(on_sign_in=lambda code: None, interactive=True)
+        credentials.login(on_sign_in=lambda code: None, interactive=True)
 
 
 def test_default_handler_prints_to_stderr(service: Service, monkeypatch: pytest.MonkeyPatch,
@@ -399,15 +389,15 @@ def test_default_handler_prints_to_stderr(service: Service, monkeypatch: pytest.
     printed: list[DeviceCode] = []
 
     def handler(code: DeviceCode) -> None:  # the default prints, then a person approves
-        auth.print_sign_in(code)
+        prompting.print_sign_in(code)
         printed.append(code)
         approver(code)
 
-    previous = auth.set_sign_in_handler(handler)
+    previous = prompting.set_sign_in_handler(handler)
     try:
-        auth.login(interactive=True)
+        credentials.login(interactive=True)
     finally:
-        auth.set_sign_in_handler(previous)
+        prompting.set_sign_in_handler(previous)
     err = capsys.readouterr().err
     assert "open this link" in err and printed[0].link in err
 
@@ -416,7 +406,7 @@ def test_refresh_when_the_access_token_expires(service_factory: Callable[..., Se
                                                monkeypatch: pytest.MonkeyPatch, isolated: Path) -> None:
     short = service_factory(access_token_lifetime=2, refresh_token_lifetime=60)
     point_at(short, monkeypatch, api_key=False)
-    first = auth.login(on_sign_in=Approver(short), interactive=True)
+    first = credentials.login(on_sign_in=Approver(short), interactive=True)
     creds = get_credentials()
     assert creds.headers()["authorization"] == f"bearer {first.access_token}"
     time.sleep(1.2)  # within the margin (half the 2 s lifetime)
@@ -425,24 +415,24 @@ def test_refresh_when_the_access_token_expires(service_factory: Callable[..., Se
     assert short.state.idp.counters()["refreshes"] == 1
     assert load_token(isolated).access_token == headers["authorization"].split()[1]  # type: ignore[union-attr]
     # the refreshed token signs
-    assert signer_mod.get_signer().sign_url(DATA_URL + "/b/k.tif").signed
+    assert registry.get_signer().sign_url(DATA_URL + "/b/k.tif").signed
 
 
 def test_a_token_the_service_rejects_is_refreshed(service: Service, monkeypatch: pytest.MonkeyPatch,
                                                   isolated: Path) -> None:
     point_at(service, monkeypatch, api_key=False)
-    auth.login(on_sign_in=Approver(service, username="bob"), interactive=True)
+    credentials.login(on_sign_in=Approver(service, username="bob"), interactive=True)
     service.state.idp.revoke_user("bob")  # access and refresh tokens forgotten by the service
     issued = service.admin("POST", "_twin/tokens", json={"username": "bob"})
     stale = load_token(isolated)
     assert stale is not None
     # a valid refresh token with a forgotten access token: the signer gets 401, refreshes, signs
     save_token(Token(stale.access_token, 300, issued["refresh_token"], 1800), isolated)
-    auth._device_auths.clear()
-    signer_mod._reset_default_signer()
+    credentials._device_auths.clear()
+    registry._reset_default_signer()
     refreshes = service.state.idp.counters().get("refreshes", 0)
     failures = service.stats()["auth_failures"]
-    assert signer_mod.get_signer().sign_url(DATA_URL + "/b/k2.tif").signed
+    assert registry.get_signer().sign_url(DATA_URL + "/b/k2.tif").signed
     assert service.stats()["auth_failures"] == failures + 1  # the forgotten access token
     assert service.state.idp.counters()["refreshes"] == refreshes + 1  # then refreshed
 
@@ -454,7 +444,7 @@ def test_refused_sign_in_without_refresh_is_an_authentication_error(service: Ser
     monkeypatch.setenv("CI", "1")
     save_token(Token("not-a-token", 300, "", 0), isolated)
     with pytest.raises(AuthenticationError) as info:
-        signer_mod.get_signer().sign_url(DATA_URL + "/b/k.tif")
+        registry.get_signer().sign_url(DATA_URL + "/b/k.tif")
     assert info.value.status == 401
     assert "OAuth2 sign-in" in str(info.value) and "TLD_ACCESS_KEY" in str(info.value)
 
@@ -462,32 +452,32 @@ def test_refused_sign_in_without_refresh_is_an_authentication_error(service: Ser
 def test_api_keys_create_list_revoke(service: Service, monkeypatch: pytest.MonkeyPatch,
                                      isolated: Path) -> None:
     point_at(service, monkeypatch, api_key=False)
-    auth.login(on_sign_in=Approver(service, username="carol"), interactive=True)
-    key = auth.create_api_key("laptop", save=True)
+    credentials.login(on_sign_in=Approver(service, username="carol"), interactive=True)
+    key = account.create_api_key("laptop", save=True)
     assert stat.S_IMODE((isolated / ".apikey").stat().st_mode) == 0o600
     found = load_api_key()
     assert found is not None and found[0] == key
-    listed = auth.list_api_keys()
+    listed = account.list_api_keys()
     assert [k["access-key"] for k in listed] == [key.access_key]
     assert listed[0]["description"] == "laptop"
     assert "secret" not in json.dumps(listed)
     # the stored key is now what the signer uses
     before = service.stats()["by_auth"].get("api_key", 0)
-    assert signer_mod.get_signer().sign_url(DATA_URL + "/b/k.tif").signed
+    assert registry.get_signer().sign_url(DATA_URL + "/b/k.tif").signed
     assert service.stats()["by_auth"]["api_key"] == before + 1
-    auth.revoke_api_key(key.access_key)
-    assert auth.list_api_keys() == []
+    account.revoke_api_key(key.access_key)
+    assert account.list_api_keys() == []
     assert load_api_key() is None  # the stored copy is removed with it
     with pytest.raises(SigningError) as info:
-        auth.revoke_api_key(key.access_key)
+        account.revoke_api_key(key.access_key)
     assert info.value.status == 404
 
 
 def test_token_endpoint_from_openapi(service: Service) -> None:
-    url = auth.token_endpoint(service.url)
+    url = device_flow.token_endpoint(service.url)
     assert url == service.url + "auth/realms/dinamis/protocol/openid-connect/token"
     with pytest.raises(AuthenticationError) as info:
-        auth.token_endpoint("http://127.0.0.1:9/", retry_total=0, timeout=2)
+        device_flow.token_endpoint("http://127.0.0.1:9/", retry_total=0, timeout=2)
     assert info.value.status is None and "no answer" in str(info.value)
 
 
@@ -538,7 +528,7 @@ def test_the_official_sdk_reads_what_we_write(service: Service, monkeypatch: pyt
     """Our ``.jwt`` (device flow) and ``.apikey`` work with the official SDK, and its ``.jwt`` with us."""
     pytest.importorskip("teledetection")
     point_at(service, monkeypatch, api_key=False)
-    auth.login(on_sign_in=Approver(service, username="dora"), interactive=True)
+    credentials.login(on_sign_in=Approver(service, username="dora"), interactive=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TLD_", "DINAMIS_"))}
     env.update({"TLD_CONFIG_DIR": str(isolated), "TLD_SIGNING_ENDPOINT": service.url, "LOGLEVEL": "WARNING",
                 "TLD_RETRY_TOTAL": "1"})
@@ -555,9 +545,9 @@ def test_the_official_sdk_reads_what_we_write(service: Service, monkeypatch: pyt
     assert "issued_at" not in rewritten
     token = load_token(isolated)
     assert token is not None and token.access_valid()
-    auth._device_auths.clear()
-    signer_mod._reset_default_signer()
-    assert signer_mod.get_signer().sign_url(url + "?v=2").signed
+    credentials._device_auths.clear()
+    registry._reset_default_signer()
+    assert registry.get_signer().sign_url(url + "?v=2").signed
 
     # 2. the SDK uses the API key we stored
     save_api_key(service.demo_key)
@@ -620,6 +610,6 @@ def test_interactive_setting_is_used(service: Service, monkeypatch: pytest.Monke
     monkeypatch.setenv("CI", "1")
     set_settings(interactive=True)
     approver = Approver(service)
-    auth.set_sign_in_handler(approver)
-    assert signer_mod.get_signer().sign_url(DATA_URL + "/b/x.tif").signed
+    prompting.set_sign_in_handler(approver)
+    assert registry.get_signer().sign_url(DATA_URL + "/b/x.tif").signed
     assert len(approver.codes) == 1

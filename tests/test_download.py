@@ -21,7 +21,7 @@ from dinamis_widgets.reading.download import (
     fetch_bytes,
     target_name,
 )
-from dinamis_widgets.signing.signer import Signer
+from dinamis_widgets.signing.client import Signer
 
 from .ui_helpers import DECK_ITEM, first, item, wait_for
 

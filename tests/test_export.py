@@ -16,7 +16,7 @@ import xarray as xr
 from dinamis_widgets.analysis.export import provenance, to_cog, to_netcdf, to_zarr
 from dinamis_widgets.analysis.indices import ndvi
 from dinamis_widgets.reading.loading import load
-from dinamis_widgets.signing.signer import sign
+from dinamis_widgets.signing.dispatch import sign
 
 pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning:odc.geo.*"),

@@ -16,7 +16,7 @@ import pytest
 from dinamis_widgets.errors import LoadError, NotSignableError, QueryError
 from dinamis_widgets.reading.driver import clear_gdal_cache
 from dinamis_widgets.reading.loading import LoadOptions, load, plan
-from dinamis_widgets.signing.signer import sign
+from dinamis_widgets.signing.dispatch import sign
 from dinamis_widgets.twin.scenes import expected_bands
 
 pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),

@@ -22,7 +22,7 @@ from dinamis_widgets.reading.driver import (
     reset_reader_stats,
 )
 from dinamis_widgets.reading.loading import load, plan
-from dinamis_widgets.signing.signer import get_signer
+from dinamis_widgets.signing.registry import get_signer
 from dinamis_widgets.twin.scenes import expected_ndvi
 
 pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
@@ -73,7 +73,7 @@ import json, sys
 import dask, odc.stac, pystac, requests
 from dinamis_widgets.reading.loading import load, plan
 from dinamis_widgets.reading.driver import clear_gdal_cache
-from dinamis_widgets.signing.signer import get_signer
+from dinamis_widgets.signing.registry import get_signer
 
 item = pystac.Item.from_dict(json.loads(sys.argv[1]))
 stats_url, admin = sys.argv[2], {"x-twin-admin": sys.argv[3]}

@@ -48,7 +48,7 @@ def test_open_catalog_finds_the_twin_from_the_environment(twin: Any, client: Any
     profile = profile_of(client)
     assert profile is client.dinamis_profile
     assert profile.name == "twin" and profile.signing_endpoint == twin.signing
-    assert profile.is_signable(twin.data + "/b/k.tif")
+    assert profile.needs_signing(twin.data + "/b/k.tif")
     assert client.modifier is None  # signed on demand, not at search time
     assert dw.open_catalog(twin.stac_api).dinamis_profile.stac_api == twin.stac_api
     from pystac_client import Client

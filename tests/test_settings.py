@@ -68,9 +68,9 @@ def test_real_profiles() -> None:
     assert THEIA.stac_api == "https://theia.stac.teledetection.fr/"
     assert THEIA.signing_endpoint == DINAMIS.signing_endpoint
     assert profile_for("mtd").stac_api == DINAMIS.stac_api
-    assert DINAMIS.is_signable("https://s3-data.meso.umontpellier.fr/bucket/c/i/ms.tif")
-    assert not DINAMIS.is_signable("https://example.org/ms.tif")
-    assert not Profile("x", "https://x/", None, ("x",)).is_signable("https://x/k")
+    assert DINAMIS.needs_signing("https://s3-data.meso.umontpellier.fr/bucket/c/i/ms.tif")
+    assert not DINAMIS.needs_signing("https://example.org/ms.tif")
+    assert not Profile("x", "https://x/", None, ("x",)).needs_signing("https://x/k")
 
 
 def test_tld_config_dir_follows_the_sdk_rule(clean_env: Path) -> None:
@@ -134,8 +134,8 @@ def test_the_variables_of_a_running_twin_make_the_twin_profile(monkeypatch: pyte
     p = get_settings().active_profile()
     assert p == Profile("twin", "http://127.0.0.1:40001/", "http://127.0.0.1:40002/", ("127.0.0.1:40003",),
                         p.description)
-    assert p.is_signable("http://127.0.0.1:40003/bucket/k.tif")
-    assert not p.is_signable("http://127.0.0.1:40001/collections")
+    assert p.needs_signing("http://127.0.0.1:40003/bucket/k.tif")
+    assert not p.needs_signing("http://127.0.0.1:40001/collections")
     # other named profiles are returned as defined, without the twin's variables
     assert profile_for("dinamis") == DINAMIS
 

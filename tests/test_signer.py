@@ -24,22 +24,15 @@ from dinamis_widgets.errors import (
     ValidityError,
 )
 from dinamis_widgets.settings import override
-from dinamis_widgets.signing import signer as signer_mod
-from dinamis_widgets.signing.auth import ApiKey, ApiKeyAuth
-from dinamis_widgets.signing.signer import (
-    EXPIRY_FIELD,
-    NotSignableWarning,
-    SignedURL,
-    Signer,
-    get_signer,
-    is_signed,
-    parse_signed_url,
-    resign_url,
-    sign,
-    sign_inplace,
-    signability,
-    unsigned_url,
-)
+from dinamis_widgets.signing import registry
+from dinamis_widgets.signing.apikeys import ApiKey
+from dinamis_widgets.signing.client import Signer
+from dinamis_widgets.signing.credentials import ApiKeyAuth
+from dinamis_widgets.signing.dispatch import EXPIRY_FIELD, sign, sign_inplace
+from dinamis_widgets.signing.registry import get_signer, resign_url
+from dinamis_widgets.signing.rules import signability
+from dinamis_widgets.signing.urls import SignedURL, is_signed, parse_signed_url, unsigned_url
+from dinamis_widgets.warnings import NotSignableWarning
 from tests import test_auth as shared
 from tests.test_auth import DATA_URL, SIGNABLE, Service, point_at
 
@@ -409,7 +402,7 @@ def test_regards_products_cannot_be_signed(service: Service, kind: str) -> None:
         sign(item, signer=s)
     message = str(info.value)
     assert "Regards (CNES) product" in message and "order it through" in message
-    assert signability(item) == message
+    assert str(signability(item)) == message and info.value.reason == signability(item)
 
 
 def test_signable_products() -> None:
@@ -552,7 +545,7 @@ def test_default_signer_follows_the_settings(service: Service, monkeypatch: pyte
     monkeypatch.setenv("TLD_URL_DURATION", "PT2H")
     assert get_signer().validity == 7200
     assert "X-Amz-Expires=7200" in resign_url(urls(1, "H")[0]).href
-    assert signer_mod.sign_url(urls(1, "H")[0]).ttl() > 7000
+    assert registry.sign_url(urls(1, "H")[0]).ttl() > 7000
 
 
 def test_twin_profile_without_twin(monkeypatch: pytest.MonkeyPatch) -> None:

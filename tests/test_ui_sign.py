@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import rasterio
 
-from dinamis_widgets.signing.signer import parse_signed_url
+from dinamis_widgets.signing.urls import parse_signed_url
 from dinamis_widgets.ui.sign_dialog import SignDialog, describe_expiry
 
 from .ui_helpers import DECK_ITEM, first, item
@@ -96,26 +96,26 @@ class _SignerNeedingSignIn:
     max_validity = None
 
     def sign_urls(self, urls: list[str], validity: Any = None) -> dict[str, Any]:
-        from dinamis_widgets.signing import auth
-        from dinamis_widgets.signing.signer import SignedURL
+        from dinamis_widgets.signing import prompting
+        from dinamis_widgets.signing.urls import SignedURL
 
-        code = auth.DeviceCode(verification_uri="http://127.0.0.1/device", user_code="ABCD-EFGH",
+        code = prompting.DeviceCode(verification_uri="http://127.0.0.1/device", user_code="ABCD-EFGH",
                                verification_uri_complete="http://127.0.0.1/device?user_code=ABCD-EFGH",
                                expires_in=600, interval=5, device_code="secret")
-        assert auth._sign_in_handler is not None
-        auth._sign_in_handler(code)
+        assert prompting._sign_in_handler is not None
+        prompting._sign_in_handler(code)
         self.shown = True
         return {u: SignedURL(u, u, None) for u in urls}
 
 
 def test_a_sign_in_link_shows_in_the_dialog(twin_items: list[dict[str, Any]]) -> None:
-    from dinamis_widgets.signing import auth
+    from dinamis_widgets.signing import prompting
 
     signer = _SignerNeedingSignIn()
     dialog = SignDialog(item(twin_items, DECK_ITEM), lang="en", signer=signer)  # type: ignore[arg-type]
-    before = auth._sign_in_handler
+    before = prompting._sign_in_handler
     dialog.sign()
     assert dialog.wait(10)
     assert "ABCD-EFGH" in dialog.status._extra.value and "href=" in dialog.status._extra.value
-    assert auth._sign_in_handler is before  # restored
+    assert prompting._sign_in_handler is before  # restored
     assert "needs no signature" in dialog.expiry_labels["multispectral"].value

@@ -70,7 +70,7 @@ def test_every_label_exists_in_both_languages() -> None:
 
 
 def test_the_core_does_not_import_ipywidgets() -> None:
-    code = ("import dinamis_widgets, dinamis_widgets.signing.signer, dinamis_widgets.reading.download, "
+    code = ("import dinamis_widgets, dinamis_widgets.signing.dispatch, dinamis_widgets.reading.download, "
             "dinamis_widgets.catalog.searching, dinamis_widgets.reading.loading, sys; "
             "assert 'ipywidgets' not in sys.modules and 'ipyleaflet' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

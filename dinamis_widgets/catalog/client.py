@@ -23,7 +23,8 @@ import pystac
 from ..errors import ConfigurationError, DinamisError, NotSignableError, SearchError
 from ..http import RetryPolicy, service_message
 from ..settings import Profile, Settings, get_settings, profile_for
-from ..signing.signer import Signer, sign_inplace
+from ..signing.client import Signer
+from ..signing.dispatch import sign_inplace
 from ..signing.validity import ValidityLike, parse_validity
 from ..warnings import NotSignableWarning
 
@@ -40,7 +41,7 @@ class SigningModifier:
     """pystac-client ``modifier`` that signs what the client returns, in place.
 
     Products the catalogue cannot sign (BRUT, Regards) are left unsigned with a
-    :class:`~dinamis_widgets.signing.signer.NotSignableWarning` instead of failing the whole page or
+    :class:`~dinamis_widgets.warnings.NotSignableWarning` instead of failing the whole page or
     collection.
 
     Parameters
@@ -103,7 +104,7 @@ def open_catalog(
         config file), a :class:`~dinamis_widgets.settings.Profile`, or any STAC API URL.
     sign
         Sign results as they arrive (see above). Unsignable products are left unsigned with a
-        :class:`~dinamis_widgets.signing.signer.NotSignableWarning`.
+        :class:`~dinamis_widgets.warnings.NotSignableWarning`.
     validity
         Validity of those signatures (``"3h"``, ``"PT3H"``...); the settings' default otherwise.
     headers

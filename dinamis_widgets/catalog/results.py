@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pystac
 
 from ..errors import mask_signatures
-from ..signing.signer import signability
+from ..signing.rules import signability
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -175,7 +175,8 @@ def _sign_targets(args: argparse.Namespace) -> list[dict[str, Any]]:
     from ..catalog.client import open_catalog
     from ..errors import NotSignableError
     from ..settings import get_settings, profile_for
-    from ..signing.signer import Signer, check_signable
+    from ..signing.client import Signer
+    from ..signing.rules import check_signable
     from ..signing.validity import parse_validity
 
     settings = get_settings()

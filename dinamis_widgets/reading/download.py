@@ -41,7 +41,10 @@ import urllib3
 
 from ..errors import DinamisError, HTTPServiceError, NotSignableError, mask_signatures
 from ..http import RetryPolicy, service_message
-from ..signing.signer import Signer, get_signer, signability, unsigned_url
+from ..signing.client import Signer
+from ..signing.registry import get_signer
+from ..signing.rules import signability
+from ..signing.urls import unsigned_url
 from ..signing.validity import ValidityLike
 
 if TYPE_CHECKING:
@@ -256,7 +259,7 @@ def download(
                 continue
             with contextlib.closing(response):
                 status = response.status_code
-                if status == 403 and signer.is_signable(plain) and failures < retries:
+                if status == 403 and signer.needs_signing(plain) and failures < retries:
                     failures += 1
                     force_sign = True
                     continue
@@ -365,7 +368,7 @@ def fetch_bytes(url: str, *, signer: Signer | None = None, max_bytes: int = 32 <
     if response.status_code in (401, 403):
         response.close()
         s = signer or get_signer()
-        if s.is_signable(plain):
+        if s.needs_signing(plain):
             response = get(s.sign_url(plain).href)
     with contextlib.closing(response):
         if response.status_code >= 400:

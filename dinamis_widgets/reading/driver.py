@@ -31,7 +31,7 @@ odc-loader changes it, ``tests/test_reader.py`` says so.
 
 Examples
 --------
->>> from dinamis_widgets.signing.signer import Signer
+>>> from dinamis_widgets.signing.client import Signer
 >>> driver = SigningReaderDriver(ReadConfig(signer=Signer(None)))
 >>> driver.capture_env()["GDAL_DISABLE_READDIR_ON_OPEN"]
 'EMPTY_DIR'
@@ -62,7 +62,8 @@ from odc.loader.types import RasterLoadParams, RasterSource
 from rasterio._err import CPLE_BaseError
 
 from ..errors import LoadError, mask_signatures
-from ..signing.signer import Signer, get_signer
+from ..signing.client import Signer
+from ..signing.registry import get_signer
 
 __all__ = [
     "DEFAULT_GDAL_OPTIONS",

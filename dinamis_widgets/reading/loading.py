@@ -62,7 +62,11 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import LoadError, NotSignableError, mask_signatures
-from ..signing.signer import EXPIRY_FIELD, Signer, get_signer, is_signed, signability, unsigned_url
+from ..signing.client import Signer
+from ..signing.dispatch import EXPIRY_FIELD
+from ..signing.registry import get_signer
+from ..signing.rules import signability
+from ..signing.urls import is_signed, unsigned_url
 from ..signing.validity import ValidityLike
 
 if TYPE_CHECKING:
@@ -126,7 +130,7 @@ class LoadOptions:
         Stop at the first failed read (after its retry); False leaves the failed parts empty (nodata) and
         logs a warning.
     check_signable
-        Leave out BRUT and Regards items (with a :class:`~dinamis_widgets.signing.signer.NotSignableWarning`;
+        Leave out BRUT and Regards items (with a :class:`~dinamis_widgets.warnings.NotSignableWarning`;
         :class:`~dinamis_widgets.errors.NotSignableError` when no item is left).
     """
 
@@ -182,8 +186,9 @@ def _signable_only(items: list[pystac.Item]) -> list[pystac.Item]:
         return items
     if len(reasons) == len(items):
         more = f" (and {len(reasons) - 1} other item(s))" if len(reasons) > 1 else ""
-        raise NotSignableError(next(iter(reasons.values())) + more)
-    shown = "; ".join(r.split(". Only ORTHO")[0] for r in list(reasons.values())[:3])
+        first = next(iter(reasons.values()))
+        raise NotSignableError(first.message + more, reason=first)
+    shown = "; ".join(r.why for r in list(reasons.values())[:3])
     warnings.warn(f"{len(reasons)} of {len(items)} item(s) left out, they cannot be streamed: {shown}"
                   f"{'; ...' if len(reasons) > 3 else ''}", NotSignableWarning, stacklevel=4)
     return [it for it in items if it.id not in reasons]
@@ -477,7 +482,7 @@ def load(
         STAC items: a search result, ``pystac.ItemCollection``, list of ``pystac.Item`` or of item dicts,
         or a pystac-client ``ItemSearch``. Signed or not: hrefs are stripped of signatures and signed
         again at read time. BRUT and Regards items, which cannot be streamed, are left out with a
-        :class:`~dinamis_widgets.signing.signer.NotSignableWarning` saying why.
+        :class:`~dinamis_widgets.warnings.NotSignableWarning` saying why.
     bands
         Common names (``red``, ``green``, ``blue``, ``nir``, ``rededge``, ``coastal``, ``pan``), from the
         ``multispectral`` and ``panchromatic`` assets; default :data:`DEFAULT_BANDS`.

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import ipyleaflet
 
     from ..catalog.aoi import AOI
-    from ..signing.signer import Signer
+    from ..signing.client import Signer
 
 __all__ = ["Basket", "load_code"]
 

@@ -24,13 +24,13 @@ from traitlets import Any as AnyTrait
 from traitlets import Unicode
 
 from ..reading.download import DownloadCancelledError, DownloadProgress, download_asset
-from ..signing.signer import signability
+from ..signing.rules import signability
 from .i18n import DEFAULT_LANG, t
 from .status import StatusBar
 from .tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from ..signing.signer import Signer
+    from ..signing.client import Signer
 
 __all__ = ["DownloadView", "human_bytes"]
 
@@ -106,7 +106,7 @@ class DownloadView(widgets.VBox):
         if reason is not None:
             title = html.escape(t("not_downloadable", lang))
             note = widgets.HTML(f"<div style='color:#b00020'><b>{title}</b>"
-                                f"<br>{html.escape(reason)}</div>")
+                                f"<br>{html.escape(reason.message)}</div>")
             note.add_class("dw-download-reason")
             children = [note]
         super().__init__(children=children, item=item, lang=lang, **kwargs)
@@ -130,7 +130,7 @@ class DownloadView(widgets.VBox):
         self.bar.value = 0
 
         def work() -> Path | None:
-            from ..signing.signer import get_signer
+            from ..signing.registry import get_signer
 
             try:
                 return download_asset(self.item, key, folder, signer=self.signer or get_signer(),

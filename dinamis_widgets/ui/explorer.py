@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from ..catalog.aoi import AOI
     from ..catalog.query import Query
     from ..catalog.results import Results
-    from ..signing.signer import Signer
+    from ..signing.client import Signer
 
 __all__ = ["Explorer", "default_online"]
 

@@ -117,7 +117,7 @@ def info_fields(item: Any, lang: str = DEFAULT_LANG, signable_reason: str | None
     lang
         ``"fr"`` (Capteur, Pays...) or ``"en"`` (Sensor, Country...).
     signable_reason
-        Why the item cannot be signed (:func:`dinamis_widgets.signing.signer.signability`), when
+        Why the item cannot be signed (:func:`dinamis_widgets.signing.rules.signability`), when
         ``with_signability``.
     with_signability
         Add a last row saying whether the URL can be signed.

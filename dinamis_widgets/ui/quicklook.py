@@ -21,7 +21,7 @@ from .map import Bounds, item_bounds
 from .png import data_url
 
 if TYPE_CHECKING:
-    from ..signing.signer import Signer
+    from ..signing.client import Signer
 
 __all__ = ["QUICKLOOK_KEYS", "NoQuicklookError", "quicklook_data_url"]
 

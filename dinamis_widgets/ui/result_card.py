@@ -24,13 +24,14 @@ from traitlets import Any as AnyTrait
 from traitlets import Bool, Unicode, observe
 
 from ..errors import mask_signatures
-from ..signing.signer import signability, unsigned_url
+from ..signing.rules import signability
+from ..signing.urls import unsigned_url
 from .i18n import DEFAULT_LANG, t
 from .info_panel import InfoPanel, card_summary
 from .status import StatusBar
 
 if TYPE_CHECKING:
-    from ..signing.signer import Signer
+    from ..signing.client import Signer
 
 __all__ = ["ResultCard", "metadata_json"]
 
@@ -78,7 +79,8 @@ class ResultCard(widgets.VBox):
                  download_folder: str = ".", **kwargs: Any) -> None:
         self.signer = signer
         self.download_folder = download_folder
-        self.reason: str | None = signability(item)
+        found = signability(item)
+        self.reason: str | None = None if found is None else found.message
         self.sign_dialog: Any = None
         self.download_view: Any = None
         self._action_callbacks = widgets.CallbackDispatcher()

@@ -26,7 +26,7 @@ from .result_card import ResultCard
 if TYPE_CHECKING:
     import ipyleaflet
 
-    from ..signing.signer import Signer
+    from ..signing.client import Signer
 
 __all__ = ["SORT_KEYS", "ResultsList", "sort_items"]
 

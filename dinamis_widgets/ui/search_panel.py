@@ -43,7 +43,7 @@ from .tasks import TaskRunner
 
 if TYPE_CHECKING:
     from ..catalog.query import Query
-    from ..signing.signer import Signer
+    from ..signing.client import Signer
 
 __all__ = ["SearchPanel", "available_profiles", "collection_summary"]
 
@@ -82,7 +82,7 @@ def collection_summary(collection: Any) -> dict[str, Any]:
         ``id``, ``title``, ``provider`` (the host or processor other than DINAMIS), ``signable_reason``
         (None when its ORTHO products can be signed).
     """
-    from ..signing.signer import signability
+    from ..signing.rules import signability
 
     data = collection.to_dict() if hasattr(collection, "to_dict") else dict(collection)
     providers = [p for p in data.get("providers") or [] if isinstance(p, Mapping)]
@@ -94,7 +94,7 @@ def collection_summary(collection: Any) -> dict[str, Any]:
     reason = signability({"id": data.get("id", "?"), "properties": {"providers": providers,
                                                                    "dinamis:provider": provider}})
     return {"id": str(data.get("id", "")), "title": str(data.get("title") or ""), "provider": provider,
-            "signable_reason": reason}
+            "signable_reason": None if reason is None else reason.for_collection().message}
 
 
 class SearchPanel(widgets.VBox):
@@ -355,7 +355,7 @@ class SearchPanel(widgets.VBox):
     @property
     def signer(self) -> Signer:
         """The signer of this catalogue's profile (cached per profile)."""
-        from ..signing.signer import Signer
+        from ..signing.client import Signer
 
         signer = self._signers.get(self.profile)
         if signer is None:

@@ -28,14 +28,15 @@ from traitlets import Any as AnyTrait
 from traitlets import Dict, Unicode, observe
 
 from ..errors import ValidityError
-from ..signing.signer import SignedURL, signability, unsigned_url
+from ..signing.rules import signability
+from ..signing.urls import SignedURL, unsigned_url
 from ..signing.validity import parse_validity
 from .i18n import DEFAULT_LANG, t
 from .status import StatusBar
 from .tasks import TaskRunner
 
 if TYPE_CHECKING:
-    from ..signing.signer import Signer
+    from ..signing.client import Signer
 
 __all__ = ["SignDialog", "asset_css", "describe_expiry"]
 
@@ -121,7 +122,7 @@ class SignDialog(widgets.VBox):
     reason : str or None
         Why the product cannot be signed (then there is no sign button).
     signed : dict
-        Asset key -> :class:`~dinamis_widgets.signing.signer.SignedURL` of the last signature.
+        Asset key -> :class:`~dinamis_widgets.signing.urls.SignedURL` of the last signature.
     error : str
         The inline error under the validity field (empty when none).
     """
@@ -134,7 +135,8 @@ class SignDialog(widgets.VBox):
     def __init__(self, item: Any, lang: str = DEFAULT_LANG, validity: str = "3h",
                  signer: Signer | None = None, **kwargs: Any) -> None:
         self.signer = signer
-        self.reason: str | None = signability(item)
+        found = signability(item)
+        self.reason: str | None = None if found is None else found.message
         self.status = StatusBar(lang=lang)
         self._tasks = TaskRunner(self.status, "dinamis-sign")
         self.asset_boxes: dict[str, widgets.Checkbox] = {}
@@ -163,7 +165,8 @@ class SignDialog(widgets.VBox):
     def _build(self, _change: Any = None) -> None:
         item = self.item
         title = widgets.HTML(f"<b>{html.escape(t('sign_title', self.lang, id=getattr(item, 'id', '?')))}</b>")
-        self.reason = signability(item)
+        found = signability(item)
+        self.reason = None if found is None else found.message
         if self.reason is not None:
             heading = html.escape(t("not_signable_title", self.lang))
             reason = widgets.HTML(f"<div style='color:#b00020'><b>{heading}</b><br>"
@@ -200,7 +203,7 @@ class SignDialog(widgets.VBox):
 
     # -- signing ---------------------------------------------------------------------------------
     def _signer(self) -> Signer:
-        from ..signing.signer import get_signer
+        from ..signing.registry import get_signer
 
         return self.signer or get_signer()
 
@@ -230,7 +233,7 @@ class SignDialog(widgets.VBox):
         hrefs = {k: self.item.assets[k].href for k in keys}
 
         def work() -> dict[str, SignedURL]:
-            from ..signing.auth import set_sign_in_handler
+            from ..signing.prompting import set_sign_in_handler
 
             previous = set_sign_in_handler(self.status.show_sign_in)
             try:

@@ -148,8 +148,8 @@ class StatusBar(widgets.VBox):
         self.show(t("unexpected", self.lang, kind=type(exc).__name__, message=first or "-"), "error")
 
     def show_sign_in(self, code: Any) -> None:
-        """Show a sign-in link (a :class:`~dinamis_widgets.signing.auth.DeviceCode`): the handler of
-        :func:`dinamis_widgets.signing.auth.set_sign_in_handler` while the UI signs."""
+        """Show a sign-in link (a :class:`~dinamis_widgets.signing.prompting.DeviceCode`): the handler of
+        :func:`dinamis_widgets.signing.prompting.set_sign_in_handler` while the UI signs."""
         render = getattr(code, "_repr_html_", None)
         self._extra.value = render() if callable(render) else html.escape(str(code))
         self.show(t("sign_in", self.lang), "busy")
