@@ -5,6 +5,7 @@ signed URLs, threads, retries, typed errors, signability rules, pystac and pysta
 from __future__ import annotations
 
 import concurrent.futures
+import copy as copy_module
 import multiprocessing
 import pickle
 import threading
@@ -30,7 +31,7 @@ from dinamis_widgets.signing.client import Signer
 from dinamis_widgets.signing.credentials import ApiKeyAuth
 from dinamis_widgets.signing.dispatch import EXPIRY_FIELD, sign, sign_inplace
 from dinamis_widgets.signing.registry import get_signer, resign_url
-from dinamis_widgets.signing.rules import signability
+from dinamis_widgets.signing.rules import NotSignable, signability
 from dinamis_widgets.signing.urls import SignedURL, is_signed, parse_signed_url, unsigned_url
 from dinamis_widgets.warnings import NotSignableWarning
 from tests import test_auth as shared
@@ -403,6 +404,77 @@ def test_regards_products_cannot_be_signed(service: Service, kind: str) -> None:
     message = str(info.value)
     assert "Regards (CNES) product" in message and "order it through" in message
     assert str(signability(item)) == message and info.value.reason == signability(item)
+
+
+ORDER = ("Only ORTHO products of MTD and SEAS Guyane can be signed and streamed. To get this product, order "
+         "it through the DINAMIS catalogue (add it to the basket).")
+
+
+def test_not_signable_values_say_which_rule_decided() -> None:
+    brut = signability(make_item("X_BRUT", level="BRUT"))
+    assert isinstance(brut, NotSignable)
+    assert (brut.kind, brut.item_id, brut.value, brut.decided_by, brut.subject) == (
+        "level", "X_BRUT", "BRUT", "processing:level", "Item")
+    assert brut.short == "BRUT product" and brut.detail == "processing:level = 'BRUT'"
+    assert brut.why == ("Item 'X_BRUT' cannot be signed: it is a BRUT product (processing:level = 'BRUT': "
+                        "raw, in sensor geometry, not georeferenced)")
+    assert brut.message == str(brut) == f"{brut.why}. {ORDER}"
+    def collection(**fields: Any) -> pystac.Collection:
+        extent = pystac.Extent(pystac.SpatialExtent([[-180, -90, 180, 90]]),
+                               pystac.TemporalExtent([[None, None]]))
+        return pystac.Collection("REGARDS-PHR", "Regards", extent, **fields)
+
+    cases = {
+        "dinamis:provider": make_item("P1", provider="Regards"),
+        "providers": make_item("P2", provider="", providers=[pystac.Provider("CNES (Regards)")]),
+        "the collection's providers": make_item("P3", provider="", collection=collection(
+            providers=[pystac.Provider("CNES (Regards)", roles=["host"])])),
+        "the collection's dinamis:provider": make_item("P4", provider="", collection=collection(
+            extra_fields={"dinamis:provider": "Regards"})),
+    }
+    for decided_by, item in cases.items():
+        reason = signability(item)
+        assert reason is not None and reason.kind == "provider" and reason.decided_by == decided_by
+        assert reason.short == "Regards (CNES) product" and "\n" not in reason.short
+        assert reason.message == (f"Item {reason.item_id!r} cannot be signed: it is a Regards (CNES) product "
+                                  f"({decided_by} = {reason.value!r}); Regards products are delivered by "
+                                  f"CNES, not streamed by the MTD. {ORDER}")
+
+
+def test_not_signable_is_phrased_for_a_collection(service: Service) -> None:
+    s = make_signer(service)
+    regards = signability({"id": "REGARDS-PHR", "properties": {"dinamis:provider": "Regards"}})
+    assert regards is not None
+    as_collection = regards.for_collection()
+    assert as_collection.subject == "Collection" and regards.subject == "Item"  # a new value
+    assert as_collection.message == "Collection" + regards.message.removeprefix("Item")
+    assert (as_collection.kind, as_collection.short) == (regards.kind, regards.short)
+    coll = pystac.Collection("REGARDS-PHR", "Regards", pystac.Extent(
+        pystac.SpatialExtent([[-180, -90, 180, 90]]), pystac.TemporalExtent([[None, None]])),
+        providers=[pystac.Provider("CNES (Regards)", roles=["host"])])
+    coll.add_asset("thumbnail", pystac.Asset(f"{BASE}/thumb.png"))
+    for obj in (coll, {**coll.to_dict(), "dinamis:provider": "Regards"}):
+        with pytest.raises(NotSignableError) as info:
+            sign(obj, signer=s)
+        reason = info.value.reason
+        assert reason is not None and reason.subject == "Collection" and reason.kind == "provider"
+        assert str(info.value).startswith("Collection 'REGARDS-PHR' cannot be signed: it is a Regards (CNES) "
+                                          "product (") and str(info.value).endswith(ORDER)
+
+
+def test_not_signable_error_carries_its_reason_and_pickles() -> None:
+    reason = signability({"id": "X_BRUT", "properties": {"processing:level": "brut"}})
+    assert reason is not None and reason.short == "BRUT product" and reason.value == "brut"
+    error = NotSignableError(reason)
+    assert error.reason is reason and error.message == str(error) == reason.message
+    wrapped = NotSignableError(reason.message + " (and 2 other item(s))", reason=reason)
+    plain = NotSignableError("Item 'x' has no asset 'nir'; its assets are: none.")
+    assert plain.reason is None
+    for original in (error, wrapped, plain):
+        for copy in (pickle.loads(pickle.dumps(original)), copy_module.copy(original)):
+            assert type(copy) is NotSignableError and str(copy) == str(original)
+            assert copy.message == original.message and copy.reason == original.reason
+    assert pickle.loads(pickle.dumps(reason)) == reason
 
 
 def test_signable_products() -> None:
