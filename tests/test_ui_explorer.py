@@ -15,7 +15,7 @@ import dinamis_widgets as dw
 from dinamis_widgets.twin.scenes import expected_ndvi
 from dinamis_widgets.ui import Explorer
 
-from .ui_helpers import DECK_ITEM, ROCHEFORT, TWO_DATES, wait_for
+from .ui_helpers import DECK_ITEM, ROCHEFORT, TWO_DATES, browser_draw, wait_for
 
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
               pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")]
@@ -32,7 +32,7 @@ def explorer(twin: Any, tmp_path_factory: pytest.TempPathFactory) -> Explorer:
                                                   [ROCHEFORT[2], ROCHEFORT[3]], [ROCHEFORT[0], ROCHEFORT[3]],
                                                   [ROCHEFORT[0], ROCHEFORT[1]]]]}
     feature = {"type": "Feature", "properties": {}, "geometry": square}
-    ex.map.draw_control._handle_leaflet_event(None, {"event": "draw:created", "geo_json": feature}, None)
+    browser_draw(ex.map.draw_control, "created", feature, [feature])
     ex.panel.search_button.click()
     assert ex.wait(60), ex.panel.status.message
     return ex

@@ -22,7 +22,7 @@ from dinamis_widgets.ui.map import FOOTPRINT_STYLES, ExplorerMap
 from dinamis_widgets.ui.png import colorize, encode_png
 from dinamis_widgets.ui.status import StatusBar
 
-from .ui_helpers import ROCHEFORT
+from .ui_helpers import ROCHEFORT, browser_draw
 
 QUERYABLES: dict[str, Any] = {
     "eo:cloud_cover": {"type": "number", "minimum": 0, "maximum": 100, "title": "Cloud cover"},
@@ -160,17 +160,17 @@ def test_aoi_from_an_uploaded_geojson() -> None:
 def test_aoi_from_drawing_edit_delete_and_view() -> None:
     m = ExplorerMap(lang="en")
     draw = m.draw_control
-    # ipyleaflet's DrawControl calls its handler with the browser's message
-    draw._handle_leaflet_event(None, {"event": "draw:created", "geo_json": _feature(SQUARE)}, None)
+    # the browser sends each draw event, then the full list of shapes drawn (the control's data)
+    browser_draw(draw, "created", _feature(SQUARE), [_feature(SQUARE)])
     assert m.drawn_aoi is not None and m.drawn_aoi.bbox == ROCHEFORT and m.drawn_aoi.is_box
     moved = {"type": "Polygon", "coordinates": [[[x + 0.01, y] for x, y in SQUARE["coordinates"][0]]]}
-    draw._handle_leaflet_event(None, {"event": "draw:edited", "geo_json": _feature(moved)}, None)
+    browser_draw(draw, "edited", _feature(moved), [_feature(moved)])
     assert m.drawn_aoi.bbox == pytest.approx((-0.97, 45.92, -0.92, 45.96))
-    draw._handle_leaflet_event(None, {"event": "draw:created", "geo_json": _feature(TRIANGLE)}, None)
+    browser_draw(draw, "created", _feature(TRIANGLE), [_feature(moved), _feature(TRIANGLE)])
     assert m.drawn_aoi.geometry["type"] == "MultiPolygon"  # the union of what is drawn
-    draw._handle_leaflet_event(None, {"event": "draw:deleted", "geo_json": _feature(TRIANGLE)}, None)
+    browser_draw(draw, "deleted", _feature(TRIANGLE), [_feature(moved)])
     assert m.drawn_aoi.bbox == pytest.approx((-0.97, 45.92, -0.92, 45.96))
-    draw._handle_leaflet_event(None, {"event": "draw:deleted", "geo_json": _feature(moved)}, None)
+    browser_draw(draw, "deleted", _feature(moved), [])
     assert m.drawn_aoi is None
     # the browser's list of drawings, synchronised after each event, is the reference
     draw.data = [_feature(TRIANGLE)]

@@ -36,3 +36,10 @@ def item(twin_items: list[dict[str, Any]], item_id: str) -> pystac.Item:
 def first(twin_items: list[dict[str, Any]], predicate: Callable[[dict[str, Any]], bool]) -> pystac.Item:
     """The first twin item matching ``predicate`` (on its dict)."""
     return pystac.Item.from_dict(next(d for d in twin_items if predicate(d)))
+
+
+def browser_draw(control: Any, action: str, feature: dict[str, Any], shapes: list[dict[str, Any]]) -> None:
+    """What ipyleaflet's leaflet-draw view does on a drawing: send the ``draw:<action>`` event with the shape,
+    then sync the control's ``data`` with every shape now drawn (its ``layers_to_data``)."""
+    control._handle_leaflet_event(None, {"event": f"draw:{action}", "geo_json": feature}, None)
+    control.data = shapes

@@ -28,6 +28,16 @@ Components
 ``StatusBar``             messages (errors without tracebacks) and progress
 ========================= ====================================================================
 
+State and threads
+-----------------
+Each component's state is in traits (``panel.results``, ``map.drawn_aoi``, ``map.selected_id``,
+``basket.items``, ``basket.overlay``...), checked by ``@validate`` and reacted to by ``@observe``; the
+explorer joins them with ``traitlets.link``/``dlink`` (its ``_wire``). The drawn area has one source: the
+draw control's synced ``data``, which ``map.drawn_aoi`` follows and the search panel's area follows in
+turn. Only the result cards' actions (zoom, visualise, add to the basket: commands, not state) use a
+``CallbackDispatcher``. Background work runs in threads, and its results are applied on the thread that
+built the widgets, by its event loop (the kernel's): see :mod:`dinamis_widgets.ui.tasks`.
+
 CSS classes (stable, for browser tests and styling)
 ---------------------------------------------------
 Every interactive element carries a ``dw-*`` class (``widget.add_class``). Repeated elements (cards, rows)

@@ -13,6 +13,16 @@ Examples
 >>> picker.set_from_text("POLYGON ((1 2, 3")
 >>> picker.aoi.bbox, bool(picker.error)
 ((-0.98, 45.92, -0.93, 45.96), True)
+
+A map's drawing (the ``drawn`` trait, linked to :attr:`ExplorerMap.drawn_aoi` by the explorer):
+
+>>> from dinamis_widgets import as_aoi
+>>> picker.drawn = as_aoi((3.85, 43.59, 3.90, 43.63))
+>>> picker.aoi.bbox, picker.source
+((3.85, 43.59, 3.9, 43.63), 'draw')
+>>> picker.drawn = None
+>>> picker.aoi is None
+True
 """
 
 from __future__ import annotations
@@ -54,6 +64,9 @@ class AOIPicker(widgets.VBox):
     ----------
     aoi : AOI or None
         The current area (None: no area).
+    drawn : AOI or None
+        The area drawn on a map, which the explorer links to the map's ``drawn_aoi``: a new drawing
+        becomes the area (source ``"draw"``); when it is erased, an area that came from it is removed.
     source : str
         Where it came from: ``"draw"``, ``"text"``, ``"file"``, ``"view"``, ``"code"`` or ``""``.
     error : str
@@ -61,6 +74,7 @@ class AOIPicker(widgets.VBox):
     """
 
     aoi = Instance(AOI, allow_none=True)
+    drawn = Instance(AOI, allow_none=True)
     source = Unicode("")
     error = Unicode("")
     lang = Unicode(DEFAULT_LANG)
@@ -115,6 +129,13 @@ class AOIPicker(widgets.VBox):
         self.summary.value = html.escape(t("aoi_summary", self.lang, source=source, kind=kind,
                                            bbox=_round_bbox(self.aoi.bbox)))
 
+    @observe("drawn")
+    def _on_drawn(self, change: dict[str, Any]) -> None:
+        if change["new"] is not None:
+            self.set_aoi(change["new"], "draw")
+        elif self.source == "draw":
+            self.set_aoi(None)
+
     @observe("error")
     def _render_error(self, _change: Any = None) -> None:
         self.error_html.value = (f"<span style='color:#b00020'>{html.escape(self.error)}</span>"
@@ -139,9 +160,10 @@ class AOIPicker(widgets.VBox):
             Whether it was accepted (else :attr:`error` says why and the area is unchanged).
         """
         if value is None:
-            self.error = ""
-            self.source = ""
-            self.aoi = None
+            with self.hold_trait_notifications():  # observers see the area and its source together
+                self.error = ""
+                self.source = ""
+                self.aoi = None
             return True
         try:
             aoi = value if isinstance(value, AOI) else as_aoi(value)
@@ -151,9 +173,10 @@ class AOIPicker(widgets.VBox):
         except (TypeError, ValueError) as exc:
             self.error = str(exc)[:300]
             return False
-        self.error = ""
-        self.source = source
-        self.aoi = aoi
+        with self.hold_trait_notifications():
+            self.error = ""
+            self.source = source
+            self.aoi = aoi
         return True
 
     def set_from_text(self, text: str) -> None:

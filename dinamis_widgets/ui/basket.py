@@ -4,8 +4,8 @@ Items are added from result cards ("Ajouter au panier"; the same id only once) a
 "Charger" builds a lazy dask-backed cube with :func:`dinamis_widgets.load` (bands by common name, a
 resolution, the search's area or the products' footprints) and shows the code that does the same; the cube
 is :attr:`Basket.cube` (``explorer.cube``). "NDVI" computes :func:`dinamis_widgets.ndvi` in a background
-thread with a progress bar, then shows one image per date and hands an overlay to the map
-(``on_ndvi`` callbacks).
+thread with a progress bar, then shows one image per date; the date chosen is the :attr:`Basket.overlay`
+trait, which the explorer's map shows.
 
 Examples
 --------
@@ -18,28 +18,28 @@ from __future__ import annotations
 
 import html
 import pprint
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 import ipywidgets as widgets
 import numpy as np
 from traitlets import Any as AnyTrait
-from traitlets import List, Unicode, observe
+from traitlets import Instance, List, Unicode, observe
 
+from ..catalog.aoi import AOI
 from ..errors import LoadError
 from ..reading.loading import COMMON_NAMES, DEFAULT_BANDS
 from .i18n import DEFAULT_LANG, t
 from .info_panel import card_summary
-from .overlay import array_overlay, array_png
+from .overlay import Frame, time_frames
 from .png import legend_html
 from .progress import DaskProgress
 from .status import StatusBar
 from .tasks import TaskRunner
+from .traits import DataValue
 
 if TYPE_CHECKING:
     import ipyleaflet
 
-    from ..catalog.aoi import AOI
     from ..signing.client import Signer
 
 __all__ = ["Basket", "load_code"]
@@ -85,10 +85,11 @@ class Basket(widgets.VBox):
     ----------
     lang
         ``"fr"`` or ``"en"``.
-    aoi_provider
-        Returns the search's area (or None): what "Zone de la recherche" loads.
-    catalog_provider
-        Returns the catalogue's profile name or URL, for the code shown.
+    search_aoi
+        The search's area (or None): what "Zone de la recherche" loads (the explorer links it to the
+        search panel's area).
+    catalog
+        The catalogue's profile name or URL, for the code shown (linked to the search panel's).
     signer
         The signer used at read time (the active profile's by default).
 
@@ -100,23 +101,24 @@ class Basket(widgets.VBox):
         The lazy cube of the last "Charger".
     ndvi : xarray.DataArray or None
         The NDVI computed last (in memory).
+    overlay : tuple or None
+        The NDVI of the date chosen as a map overlay: ``(data URL, (west, south, east, north))``;
+        ``overlay_label`` names it.
     """
 
     items: List[Any] = List()
-    cube = AnyTrait(None, allow_none=True)
-    ndvi = AnyTrait(None, allow_none=True)
+    search_aoi = Instance(AOI, allow_none=True)
+    catalog = Unicode("twin")
+    cube = DataValue(None, allow_none=True)
+    ndvi = DataValue(None, allow_none=True)
+    overlay = AnyTrait(None, allow_none=True)
+    overlay_label = Unicode("")
     lang = Unicode(DEFAULT_LANG)
 
-    def __init__(self, lang: str = DEFAULT_LANG, aoi_provider: Callable[[], AOI | None] | None = None,
-                 catalog_provider: Callable[[], str] | None = None, signer: Signer | None = None,
-                 **kwargs: Any) -> None:
-        self.aoi_provider = aoi_provider
-        self.catalog_provider = catalog_provider
+    def __init__(self, lang: str = DEFAULT_LANG, search_aoi: AOI | None = None, catalog: str = "twin",
+                 signer: Signer | None = None, **kwargs: Any) -> None:
         self.signer = signer
-        self.overlay: tuple[str, tuple[float, float, float, float]] | None = None
-        self._quiet = False
-        self._change_callbacks = widgets.CallbackDispatcher()
-        self._ndvi_callbacks = widgets.CallbackDispatcher()
+        self._frames: list[Frame] = []
         self.status = StatusBar(lang=lang)
         self._tasks = TaskRunner(self.status, "dinamis-basket")
         self.title = widgets.HTML()
@@ -160,7 +162,7 @@ class Basket(widgets.VBox):
                          layout=widgets.Layout(flex_flow="row wrap")),
             widgets.HBox([self.load_button, self.ndvi_button]),
             self.status, self.cube_summary, self.code, self.ndvi_progress, self.ndvi_time, self.plot,
-        ], lang=lang, **kwargs)
+        ], lang=lang, search_aoi=search_aoi, catalog=catalog, **kwargs)
         self.add_class("dw-basket")
         self.load_button.on_click(lambda _b: self.load())
         self.ndvi_button.on_click(lambda _b: self.compute_ndvi())
@@ -190,15 +192,6 @@ class Basket(widgets.VBox):
         """Empty the basket."""
         self.items = []
 
-    def on_change(self, callback: Callable[[Basket], None], remove: bool = False) -> None:
-        """Register ``callback(basket)``, called when products are added or removed."""
-        self._change_callbacks.register_callback(callback, remove=remove)
-
-    def on_ndvi(self, callback: Callable[..., None], remove: bool = False) -> None:
-        """Register ``callback(basket, url=..., bounds=..., label=...)``, called with the map overlay of the
-        date chosen, after each NDVI computation or date change."""
-        self._ndvi_callbacks.register_callback(callback, remove=remove)
-
     @observe("items")
     def _render(self, _change: Any = None) -> None:
         n = len(self.items)
@@ -217,8 +210,6 @@ class Basket(widgets.VBox):
             row.add_class("dw-basket-item")
             rows.append(row)
         self.rows.children = rows
-        if _change is not None:
-            self._change_callbacks(self)
 
     def as_leaflet_layer(self) -> ipyleaflet.GeoJSON:
         """The products' footprints as a GeoJSON layer (so ``map.add(basket)`` works)."""
@@ -254,18 +245,12 @@ class Basket(widgets.VBox):
         return value
 
     def _aoi(self) -> AOI | None:
-        if self.aoi_choice.value == "search" and self.aoi_provider is not None:
-            return self.aoi_provider()
-        return None
-
-    def _catalog(self) -> str:
-        return self.catalog_provider() if self.catalog_provider is not None else "twin"
+        return self.search_aoi if self.aoi_choice.value == "search" else None
 
     @property
     def load_code(self) -> str:
         """Code that loads the same cube as "Charger" with the current choices."""
-        return load_code(self.ids, self._catalog(), list(self.bands.value), self._aoi(),
-                         self.resolution_value())
+        return load_code(self.ids, self.catalog, list(self.bands.value), self._aoi(), self.resolution_value())
 
     def load(self) -> None:
         """Build the lazy cube of the basket's products (in the background): :attr:`cube`."""
@@ -283,11 +268,7 @@ class Basket(widgets.VBox):
             signer = self.signer
 
             def work() -> Any:
-                import warnings
-
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    return load(items, bands, aoi=aoi, resolution=resolution, signer=signer)
+                return load(items, bands, aoi=aoi, resolution=resolution, signer=signer)
 
             self.load_button.disabled = True
             self._tasks.run(work, on_done=self._loaded, busy=t("loading", self.lang),
@@ -316,62 +297,57 @@ class Basket(widgets.VBox):
             self.ndvi_progress.value, self.ndvi_progress.max = 0, 1
             self.ndvi_progress.layout.display = ""
 
-            def report(done: int, total: int) -> None:
-                self.ndvi_progress.max = max(total, 1)
-                self.ndvi_progress.value = done
-                self.status.busy(t("ndvi_computing", self.lang, done=done, total=total))
+            def report(done: int, total: int) -> None:  # from dask's threads: handed to the main loop
+                self._tasks.post(self._progress, done, total, key="ndvi-progress")
 
-            def work() -> Any:
+            def work() -> tuple[Any, list[Frame]]:
                 with DaskProgress(report):
-                    return lazy.compute()
+                    result = lazy.compute()
+                return result, time_frames(result)  # images and overlays made here, off the main loop
 
             self.ndvi_button.disabled = True
             self._tasks.run(work, on_done=self._ndvi_done,
                             busy=t("ndvi_computing", self.lang, done=0, total="…"),
                             on_finally=lambda: setattr(self.ndvi_button, "disabled", False))
 
-    def _ndvi_done(self, result: Any) -> None:
-        self.ndvi = result
+    def _progress(self, done: int, total: int) -> None:
+        self.ndvi_progress.max = max(total, 1)
+        self.ndvi_progress.value = done
+        self.status.busy(t("ndvi_computing", self.lang, done=done, total=total))
+
+    def _ndvi_done(self, result: tuple[Any, list[Frame]]) -> None:
+        ndvi, frames = result
         self.ndvi_progress.value = self.ndvi_progress.max
         panels = []
-        labels = []
-        times = list(result["time"].values) if "time" in result.dims else [None]
-        for i, when in enumerate(times):
-            frame = result.isel(time=i) if when is not None else result
-            values = np.asarray(frame.values, dtype=np.float64)
-            mean = float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
-            label = str(when)[:19].replace("T", " ") if when is not None else "NDVI"
-            labels.append((label, i))
-            image = widgets.Image(value=array_png(values, max_side=320), format="png",
-                                  layout=widgets.Layout(max_width="320px"))
+        for frame in frames:
+            image = widgets.Image(value=frame.png, format="png", layout=widgets.Layout(max_width="320px"))
             image.add_class("dw-ndvi-image")
-            mean_text = t("ndvi_mean", self.lang, mean=f"{mean:.3f}")
-            caption = widgets.HTML(f"<b>{html.escape(label)}</b> — {html.escape(mean_text)}")
+            mean_text = t("ndvi_mean", self.lang, mean=f"{frame.mean:.3f}")
+            caption = widgets.HTML(f"<b>{html.escape(frame.label)}</b> — {html.escape(mean_text)}")
             panels.append(widgets.VBox([caption, image]))
         self.plot.children = [*panels, self.legend]
-        mean_all = float(np.nanmean(result.values)) if np.isfinite(result.values).any() else float("nan")
+        mean_all = float(np.nanmean(ndvi.values)) if np.isfinite(ndvi.values).any() else float("nan")
         self.status.success(t("ndvi_done", self.lang, mean=f"{mean_all:.3f}"))
-        self._quiet = True
-        try:
-            self.ndvi_time.options = labels
-            self.ndvi_time.value = labels[-1][1]
-        finally:
-            self._quiet = False
-        self.ndvi_time.layout.display = "" if len(labels) > 1 else "none"
-        self._show_overlay(labels[-1][1])
+        # The dates change: no frame to show while the menu's options are replaced (it selects the first
+        # one on its way), then the last date.
+        self._frames = []
+        self.ndvi_time.options = [(frame.label, i) for i, frame in enumerate(frames)]
+        self.ndvi_time.value = len(frames) - 1
+        self._frames = frames
+        self.ndvi_time.layout.display = "" if len(frames) > 1 else "none"
+        self.ndvi = ndvi
+        self._show_frame(self.ndvi_time.value)
 
     def _on_time(self, change: dict[str, Any]) -> None:
-        if change["new"] is not None and self.ndvi is not None and not self._quiet:
-            with self.status.guard():
-                self._show_overlay(int(change["new"]))
+        self._show_frame(change["new"])
 
-    def _show_overlay(self, index: int) -> None:
-        result = self.ndvi
-        frame = result.isel(time=index) if "time" in result.dims else result
-        url, bounds = array_overlay(frame)
-        self.overlay = (url, bounds)
-        label = dict((i, lab) for lab, i in self.ndvi_time.options).get(index, "")
-        self._ndvi_callbacks(self, url=url, bounds=bounds, label=f"NDVI {label}".strip())
+    def _show_frame(self, index: int | None) -> None:
+        if index is None or not 0 <= index < len(self._frames):
+            return
+        frame = self._frames[index]
+        with self.hold_trait_notifications():  # observers of the overlay see its label
+            self.overlay_label = f"NDVI {frame.label}" if frame.label != "NDVI" else "NDVI"
+            self.overlay = (frame.url, frame.bounds)
 
     def wait(self, timeout: float = 120.0) -> bool:
         """Wait for a load or NDVI computation under way; False on timeout."""

@@ -129,12 +129,17 @@ class DownloadView(widgets.VBox):
         self.cancel_button.disabled = False
         self.bar.value = 0
 
+        item, signer = self.item, self.signer
+
+        def progress(p: DownloadProgress) -> None:  # in the download's thread: handed to the main loop
+            self._tasks.post(self._progress, p, key="progress")
+
         def work() -> Path | None:
             from ..signing.registry import get_signer
 
             try:
-                return download_asset(self.item, key, folder, signer=self.signer or get_signer(),
-                                      progress=self._progress, cancel=cancel, chunk_size=256 * 1024)
+                return download_asset(item, key, folder, signer=signer or get_signer(), progress=progress,
+                                      cancel=cancel, chunk_size=256 * 1024)
             except DownloadCancelledError:
                 return None
 

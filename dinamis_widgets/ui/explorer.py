@@ -3,7 +3,9 @@
 :class:`Explorer` composes the search panel (beside the map), the result cards (below), and the basket,
 and wires them: results show on the map, a footprint clicked selects its card, "Zoomer sur" and
 "Visualiser" act on the map, the area drawn on the map is the search's area, the basket's items show on
-the map, and the NDVI computed from the basket shows as an overlay with its legend.
+the map, and the NDVI computed from the basket shows as an overlay with its legend. The wiring is trait
+links (``traitlets.link``/``dlink``) between the components' states, plus the reactions that do more than
+copy a value (outline a typed area and erase the drawings, show the NDVI overlay with its legend).
 
 Examples
 --------
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import ipywidgets as widgets
+import traitlets
 from traitlets import Bool, Unicode
 
 from ..errors import DinamisError
@@ -48,6 +51,14 @@ if TYPE_CHECKING:
     from ..signing.client import Signer
 
 __all__ = ["Explorer", "default_online"]
+
+
+def _items(results: Results | None) -> list[Any]:
+    return list(results.items) if results is not None else []
+
+
+def _ids(items: Any) -> list[str]:
+    return [item.id for item in items]
 
 
 def default_online(profile: str | None) -> bool:
@@ -105,15 +116,13 @@ class Explorer(widgets.VBox):
                  page_size: int = 20, download_folder: str = ".", **kwargs: Any) -> None:
         lang = check_lang(lang)
         online = default_online(profile) if online is None else bool(online)
-        self._syncing_aoi = False
         self.status = StatusBar(lang=lang)
         self._tasks = TaskRunner(self.status, "dinamis-explorer")
         self.panel = SearchPanel(lang=lang, page_size=page_size, connect=False,
                                  layout=widgets.Layout(width="40%", min_width="320px", padding="0 8px 0 0"))
         self.map = ExplorerMap(lang=lang, online=online)
         self.results_list = ResultsList(lang=lang, download_folder=download_folder)
-        self.basket = Basket(lang=lang, aoi_provider=lambda: self.panel.aoi,
-                             catalog_provider=lambda: self.panel.profile)
+        self.basket = Basket(lang=lang)
         title = widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(t('title', lang))}</h3>")
         right = widgets.VBox([self.map, self.status], layout=widgets.Layout(width="60%", flex="1"))
         super().__init__(children=[
@@ -132,15 +141,26 @@ class Explorer(widgets.VBox):
 
     # -- wiring ----------------------------------------------------------------------------------
     def _wire(self) -> None:
-        self.panel.on_results(self._on_results)
-        self.panel.observe(self._on_profile, names="profile")
-        self.panel.aoi_picker.view_provider = self.map.view_bounds
-        self.panel.aoi_picker.observe(self._on_picker_aoi, names="aoi")
-        self.map.observe(self._on_drawn_aoi, names="drawn_aoi")
-        self.map.on_select(self.results_list.select)
-        self.results_list.on_action(self._on_card_action)
-        self.basket.on_change(self._on_basket)
-        self.basket.on_ndvi(self._on_ndvi)
+        """State flows through links; only reactions that do more than copy a value are observers."""
+        panel, picker, m, basket = self.panel, self.panel.aoi_picker, self.map, self.basket
+        cards = self.results_list
+        # results: the cards and the footprints show everything fetched so far
+        traitlets.dlink((panel, "results"), (cards, "items"), transform=_items)
+        traitlets.dlink((panel, "results"), (m, "items"), transform=_items)
+        # one selection: a footprint clicked highlights its card, a card zoomed selects its footprint
+        traitlets.link((m, "selected_id"), (cards, "selected_id"))
+        # the area: the map's drawing (one source of truth) is the search's area; the basket loads it
+        traitlets.dlink((m, "drawn_aoi"), (picker, "drawn"))
+        traitlets.dlink((picker, "aoi"), (basket, "search_aoi"))
+        traitlets.dlink((panel, "profile"), (basket, "catalog"))
+        picker.observe(self._on_picker_aoi, names=["aoi", "source"])
+        picker.view_provider = m.view_bounds
+        # the basket's items: on the map, and marked on their cards
+        traitlets.dlink((basket, "items"), (m, "basket_items"))
+        traitlets.dlink((basket, "items"), (cards, "basket_ids"), transform=lambda items: tuple(_ids(items)))
+        basket.observe(self._on_overlay, names="overlay")
+        panel.observe(self._on_profile, names="profile")
+        cards.on_action(self._on_card_action)
 
     def _signer(self) -> Signer | None:
         try:
@@ -154,45 +174,15 @@ class Explorer(widgets.VBox):
         self.results_list.signer = signer
         self.basket.signer = signer
 
-    def _on_results(self, _panel: Any, results: Results, page: Results, replace: bool) -> None:
-        with self.status.guard():
-            if replace:
-                self.results_list.set_items(results.items)
-                self.map.show_results(results.items)
-            else:
-                self.results_list.add_items(page.items)
-                self.map.show_results(page.items, replace=False)
-            self.results_list.mark_basket(self.basket.ids)
-            self.results_list.select(self.map.selected_id)
-
-    def _on_picker_aoi(self, change: dict[str, Any]) -> None:
-        if self._syncing_aoi:
-            return
-        aoi = change["new"]
-        if self.panel.aoi_picker.source == "draw":
+    def _on_picker_aoi(self, _change: dict[str, Any]) -> None:
+        """An area typed, uploaded, or the map's view is outlined and replaces the drawings; a drawn one is
+        the drawing itself. Idempotent: it runs once per change of the area or of its source."""
+        picker = self.panel.aoi_picker
+        if picker.source == "draw":
             self.map.show_aoi(None)
             return
-        self.map.show_aoi(aoi)
-        if self.map.drawn_aoi is not None:
-            self._syncing_aoi = True
-            try:
-                self.map.clear_drawings()
-            finally:
-                self._syncing_aoi = False
-
-    def _on_drawn_aoi(self, change: dict[str, Any]) -> None:
-        if self._syncing_aoi:
-            return
-        aoi = change["new"]
-        self._syncing_aoi = True
-        try:
-            if aoi is not None:
-                self.panel.aoi_picker.set_aoi(aoi, "draw")
-                self.map.show_aoi(None)
-            elif self.panel.aoi_picker.source == "draw":
-                self.panel.aoi_picker.set_aoi(None)
-        finally:
-            self._syncing_aoi = False
+        self.map.show_aoi(picker.aoi)
+        self.map.clear_drawings()
 
     def _on_card_action(self, card: ResultCard, action: str) -> None:
         with self.status.guard():
@@ -203,8 +193,6 @@ class Explorer(widgets.VBox):
                 self.visualise(card.item)
             elif action == "basket":
                 self.basket.add(card.item)
-            elif action == "select":
-                self.map.select(card.item_id)
 
     def visualise(self, item: Any) -> None:
         """Show an item's quicklook on the map (read in the background, sent as a ``data:`` URL)."""
@@ -219,18 +207,17 @@ class Explorer(widgets.VBox):
         self._tasks.run(lambda: quicklook_data_url(item, signer), on_done=done,
                         busy=t("quicklook_loading", self.lang, id=item.id))
 
-    def _on_basket(self, basket: Basket) -> None:
-        with self.status.guard():
-            self.map.show_basket(basket.items)
-            self.results_list.mark_basket(basket.ids)
-
-    def _on_ndvi(self, _basket: Basket, url: str, bounds: Any, label: str) -> None:
+    def _on_overlay(self, change: dict[str, Any]) -> None:
+        if change["new"] is None:
+            return
+        url, bounds = change["new"]
+        label = self.basket.overlay_label or "NDVI"
         with self.status.guard():
             legend = widgets.HTML(legend_html(t("ndvi_legend", self.lang)))
             legend.add_class("dw-ndvi-legend")
             legend.add_class("dw-map-legend")
-            self.map.show_overlay(url, bounds, label or "NDVI", legend=legend)
-            self.status.success(t("overlay_shown", self.lang, name=label or "NDVI"))
+            self.map.show_overlay(url, bounds, label, legend=legend)
+            self.status.success(t("overlay_shown", self.lang, name=label))
 
     # -- values ----------------------------------------------------------------------------------
     @property

@@ -5,10 +5,11 @@ requests no tile from anywhere (a graticule drawn in the kernel stands for the b
 ``online=True`` it shows OpenStreetMap. Quicklooks and computed layers are ``data:`` PNG URLs built in
 the kernel, so they show even where the browser cannot reach the kernel's machine (Binder, Voilà).
 
-- Drawing: rectangles and polygons (edit and delete included) set :attr:`ExplorerMap.drawn_aoi` (the
-  union of what is drawn).
-- Footprints: all results in one GeoJSON layer; hovering highlights one (and sets ``hovered_id``),
-  clicking selects it (``selected_id``, restyled, and the ``on_select`` callbacks).
+- Drawing: rectangles and polygons (edit and delete included). The draw control's ``data`` (the list of
+  shapes, which the browser syncs after every draw, edit or delete) is the one source of truth:
+  :attr:`ExplorerMap.drawn_aoi` (the union of what is drawn) follows it through a ``traitlets.dlink``.
+- Footprints: all results (the ``items`` trait) in one GeoJSON layer; hovering highlights one (and sets
+  ``hovered_id``), clicking selects it (the ``selected_id`` trait; the footprint is restyled).
 - :meth:`ExplorerMap.zoom_to`, :meth:`ExplorerMap.show_quicklook`, :meth:`ExplorerMap.show_overlay`
   (with a legend in a ``WidgetControl``).
 
@@ -19,6 +20,13 @@ Examples
 ['Graticule', 'Area of interest', 'Footprints', 'Basket']
 >>> m.zoom_to((-0.98, 45.92, -0.93, 45.96)); m.map.center
 [45.94, -0.955]
+>>> square = {"type": "Polygon", "coordinates": [[[-0.98, 45.92], [-0.93, 45.92], [-0.93, 45.96],
+...                                               [-0.98, 45.96], [-0.98, 45.92]]]}
+>>> m.draw_control.data = [{"type": "Feature", "properties": {}, "geometry": square}]  # as the browser
+>>> m.drawn_aoi.bbox
+(-0.98, 45.92, -0.93, 45.96)
+>>> m.clear_drawings(); m.drawn_aoi is None
+True
 """
 
 from __future__ import annotations
@@ -30,7 +38,8 @@ from typing import Any
 
 import ipyleaflet
 import ipywidgets as widgets
-from traitlets import Bool, Instance, Unicode, observe
+import traitlets
+from traitlets import Bool, Instance, List, Unicode, observe
 
 from ..catalog.aoi import AOI, as_aoi
 from ..errors import DinamisError
@@ -152,13 +161,19 @@ class ExplorerMap(widgets.VBox):
     footprints, basket_layer, aoi_layer : ipyleaflet.GeoJSON
         Result footprints, basket items, and an area set otherwise than by drawing.
     drawn_aoi : AOI or None
-        The union of the shapes drawn (None when nothing is drawn).
+        The union of the shapes drawn (None when nothing is drawn); follows ``draw_control.data``.
+    items : list
+        The items whose footprints are shown.
+    basket_items : list
+        The basket's items, shown in their own layer.
     selected_id, hovered_id : str
         Item selected (clicked) and last hovered.
     """
 
     online = Bool(False, read_only=True)
     drawn_aoi = Instance(AOI, allow_none=True)
+    items: List[Any] = List()
+    basket_items: List[Any] = List()
     selected_id = Unicode("")
     hovered_id = Unicode("")
     lang = Unicode(DEFAULT_LANG)
@@ -166,9 +181,7 @@ class ExplorerMap(widgets.VBox):
     def __init__(self, lang: str = DEFAULT_LANG, online: bool = False,
                  center: tuple[float, float] = (46.5, 2.5), zoom: int = 5, height: str = "480px",
                  **kwargs: Any) -> None:
-        self._items: list[Any] = []
-        self._drawn: list[dict[str, Any]] = []
-        self._select_callbacks = widgets.CallbackDispatcher()
+        self._select_handlers: dict[Callable[[str], None], Callable[[Any], None]] = {}
         self.quicklook: ipyleaflet.ImageOverlay | None = None
         self.overlay: ipyleaflet.ImageOverlay | None = None
         self.legend: ipyleaflet.WidgetControl | None = None
@@ -201,57 +214,30 @@ class ExplorerMap(widgets.VBox):
         super().__init__(children=[self.map], lang=lang, **kwargs)
         self.set_trait("online", bool(online))
         self.add_class("dw-map-box")
-        self.draw_control.on_draw(self._on_draw)
-        self.draw_control.observe(self._on_draw_data, names="data")
+        # One source of truth for the drawings: the control's synced ``data`` (the browser sends its full
+        # list after every draw, edit and delete), not its draw events as well.
+        traitlets.dlink((self.draw_control, "data"), (self, "drawn_aoi"), transform=self._drawings_aoi)
         self.footprints.on_hover(self._on_hover)
         self.footprints.on_click(self._on_click)
 
     # -- drawing ---------------------------------------------------------------------------------
-    def _on_draw(self, _control: Any = None, action: str = "", geo_json: Any = None, **_: Any) -> None:
-        """Handle a draw event (``created``, ``edited``, ``deleted``) as ipyleaflet's DrawControl sends it."""
-        geometry = geo_json.get("geometry") if isinstance(geo_json, Mapping) else None
-        if not isinstance(geometry, Mapping):
-            return
-        if action == "created":
-            self._drawn.append(dict(geometry))
-        elif action == "edited":
-            if len(self._drawn) <= 1:
-                self._drawn = [dict(geometry)]
-        elif action == "deleted":
-            key = _geometry_key(geometry)
-            kept = [g for g in self._drawn if _geometry_key(g) != key]
-            if len(kept) == len(self._drawn) == 1:  # not matched, but it was the only shape
-                kept = []
-            self._drawn = kept
-        self._update_drawn_aoi()
-
-    def _on_draw_data(self, change: dict[str, Any]) -> None:
-        """The browser's full list of drawn shapes (sent after each draw event): the reference."""
-        features = change["new"] or []
-        self._drawn = [dict(f["geometry"]) for f in features
-                       if isinstance(f, Mapping) and isinstance(f.get("geometry"), Mapping)]
-        self._update_drawn_aoi()
-
-    def _update_drawn_aoi(self) -> None:
-        if not self._drawn:
-            self.drawn_aoi = None
-            return
+    def _drawings_aoi(self, features: Any) -> AOI | None:
+        """The area of the shapes drawn (``draw_control.data``, the browser's full list): their union."""
+        geometries = [dict(f["geometry"]) for f in features or ()
+                      if isinstance(f, Mapping) and isinstance(f.get("geometry"), Mapping)]
+        if not geometries:
+            return None
         collection = {"type": "FeatureCollection",
-                      "features": [{"type": "Feature", "properties": {}, "geometry": g} for g in self._drawn]}
+                      "features": [{"type": "Feature", "properties": {}, "geometry": g} for g in geometries]}
         try:
-            aoi = as_aoi(self._drawn[0] if len(self._drawn) == 1 else collection)
+            return as_aoi(geometries[0] if len(geometries) == 1 else collection)
         except DinamisError as exc:
             log.warning("Ignoring a drawn shape: %s", exc.message)
-            return
-        if aoi != self.drawn_aoi:
-            self.drawn_aoi = aoi
+            return self.drawn_aoi
 
     def clear_drawings(self) -> None:
-        """Remove every drawn shape (and so the drawn area)."""
-        self._drawn = []
-        self.draw_control.clear()
+        """Remove every drawn shape (and so the drawn area): the browser follows ``draw_control.data``."""
         self.draw_control.data = []
-        self.drawn_aoi = None
 
     def show_aoi(self, aoi: AOI | None) -> None:
         """Outline an area set otherwise than by drawing (typed, uploaded, the map's view); None hides it."""
@@ -272,23 +258,17 @@ class ExplorerMap(widgets.VBox):
     def show_results(self, items: Iterable[Any], replace: bool = True) -> None:
         """Show items' footprints (one layer for all); ``replace=False`` adds them to those shown."""
         new = list(items)
-        if replace:
-            self._items = new
-            if self.selected_id not in {_item_id(i) for i in new}:
-                self.selected_id = ""
-        else:
-            known = {_item_id(i) for i in self._items}
-            self._items += [i for i in new if _item_id(i) not in known]
-        self._restyle()
+        if not replace:
+            known = {_item_id(i) for i in self.items}
+            new = self.items + [i for i in new if _item_id(i) not in known]
+        self.items = new
 
-    @property
-    def items(self) -> list[Any]:
-        """The items whose footprints are shown."""
-        return list(self._items)
-
-    @observe("selected_id")
+    @observe("items", "selected_id")
     def _restyle(self, _change: Any = None) -> None:
-        self.footprints.data = footprints_geojson(self._items, selected=self.selected_id)
+        if self.selected_id and self.selected_id not in {_item_id(i) for i in self.items}:
+            self.selected_id = ""  # no longer shown: unselected (which restyles)
+            return
+        self.footprints.data = footprints_geojson(self.items, selected=self.selected_id)
 
     def _feature_id(self, feature: Any = None, properties: Any = None, **_: Any) -> str:
         for source in (properties, feature.get("properties") if isinstance(feature, Mapping) else None):
@@ -305,17 +285,28 @@ class ExplorerMap(widgets.VBox):
             self.select(iid)
 
     def select(self, item_id: str) -> None:
-        """Select an item (highlighted) and tell the ``on_select`` callbacks."""
+        """Select an item (highlighted): sets :attr:`selected_id`."""
         self.selected_id = item_id
-        self._select_callbacks(item_id)
 
     def on_select(self, callback: Callable[[str], None], remove: bool = False) -> None:
-        """Register ``callback(item_id)``, called when a footprint is clicked (or :meth:`select`)."""
-        self._select_callbacks.register_callback(callback, remove=remove)
+        """Call ``callback(item_id)`` when :attr:`selected_id` changes (a footprint clicked, :meth:`select`);
+        a shorthand for ``observe(..., names="selected_id")``."""
+        if remove:
+            handler = self._select_handlers.pop(callback, None)
+            if handler is not None:
+                self.unobserve(handler, names="selected_id")
+            return
+        if callback not in self._select_handlers:
+            self._select_handlers[callback] = lambda change: callback(change["new"])
+            self.observe(self._select_handlers[callback], names="selected_id")
 
     def show_basket(self, items: Iterable[Any]) -> None:
-        """Show the basket's items (their own layer, green and dashed)."""
-        self.basket_layer.data = footprints_geojson(items, style=FOOTPRINT_STYLES["basket"])
+        """Show the basket's items (their own layer, green and dashed): sets :attr:`basket_items`."""
+        self.basket_items = list(items)
+
+    @observe("basket_items")
+    def _render_basket(self, _change: Any = None) -> None:
+        self.basket_layer.data = footprints_geojson(self.basket_items, style=FOOTPRINT_STYLES["basket"])
 
     # -- view ------------------------------------------------------------------------------------
     def zoom_to(self, target: Any) -> None:
@@ -377,11 +368,3 @@ class ExplorerMap(widgets.VBox):
                 urls.append(url)
         return urls
 
-
-def _geometry_key(geometry: Mapping[str, Any]) -> str:
-    def rounded(value: Any) -> Any:
-        if isinstance(value, list | tuple):
-            return [rounded(v) for v in value]
-        return round(float(value), 7) if isinstance(value, int | float) else value
-
-    return f"{geometry.get('type')}:{rounded(geometry.get('coordinates'))}"

@@ -14,13 +14,14 @@ With a computed NDVI (``ndvi = dw.ndvi(cube).compute()``)::
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .png import NDVI_RAMP, colorize, data_url, encode_png, shrink
 
-__all__ = ["array_overlay", "array_png"]
+__all__ = ["Frame", "array_overlay", "array_png", "time_frames"]
 
 
 def array_png(values: Any, max_side: int = 512, ramp: Any = NDVI_RAMP) -> bytes:
@@ -60,3 +61,41 @@ def array_overlay(array: Any, max_side: int = 1024,
         values[values == nodata] = np.nan
     png = encode_png(colorize(shrink(values, max_side), ramp))
     return data_url(png), (float(bbox.left), float(bbox.bottom), float(bbox.right), float(bbox.top))
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One date of a computed index, ready to show: its plot image and its map overlay.
+
+    Attributes
+    ----------
+    label : str
+        The date (``2025-06-19 10:41:05``), or ``"NDVI"`` without a time axis.
+    mean : float
+        Mean of the valid values (NaN when none).
+    png : bytes
+        The array as a PNG (at most ``plot_side`` pixels a side), for a plot.
+    url, bounds
+        The overlay: a ``data:`` PNG URL in Web Mercator and its ``(west, south, east, north)``.
+    """
+
+    label: str
+    mean: float
+    png: bytes
+    url: str
+    bounds: tuple[float, float, float, float]
+
+
+def time_frames(array: Any, plot_side: int = 320) -> list[Frame]:
+    """Every date of a computed, georeferenced DataArray as a :class:`Frame` (the heavy part of showing
+    it: meant for a background thread)."""
+    times = list(array["time"].values) if "time" in array.dims else [None]
+    frames = []
+    for i, when in enumerate(times):
+        frame = array.isel(time=i) if when is not None else array
+        values = np.asarray(frame.values, dtype=np.float64)
+        mean = float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+        url, bounds = array_overlay(frame)
+        frames.append(Frame(str(when)[:19].replace("T", " ") if when is not None else "NDVI", mean,
+                            array_png(values, max_side=plot_side), url, bounds))
+    return frames

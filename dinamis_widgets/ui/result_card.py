@@ -8,7 +8,8 @@ SignDialog`; hidden for BRUT and Regards products, as in the catalogue) and Ajou
 
 Zoom, visualise and basket actions are for whoever composes the card (the explorer): register with
 :meth:`ResultCard.on_action`, called as ``callback(card, action)`` with ``action`` one of ``"zoom"``,
-``"visualise"``, ``"basket"``, ``"select"``.
+``"visualise"``, ``"basket"``. The card's state (``selected``, ``in_basket``) is in traits, set by the
+list that holds it.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ class ResultCard(widgets.VBox):
         self.reason: str | None = None if found is None else found.message
         self.sign_dialog: Any = None
         self.download_view: Any = None
+        # Actions are one-off commands (clicking "Zoomer sur" twice zooms twice), not state: a dispatcher.
         self._action_callbacks = widgets.CallbackDispatcher()
         self.header = widgets.HTML()
         self.header.add_class("dw-card-title")
@@ -181,7 +183,7 @@ class ResultCard(widgets.VBox):
 
     # -- actions ---------------------------------------------------------------------------------
     def on_action(self, callback: Any, remove: bool = False) -> None:
-        """Register ``callback(card, action)`` for ``"zoom"``, ``"visualise"``, ``"basket"``, ``"select"``."""
+        """Register ``callback(card, action)`` for ``"zoom"``, ``"visualise"``, ``"basket"``."""
         self._action_callbacks.register_callback(callback, remove=remove)
 
     def _action(self, action: str) -> None:

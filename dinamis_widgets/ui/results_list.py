@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
-from traitlets import Bool, Enum, Unicode, observe
+from traitlets import Bool, Enum, List, Tuple, Unicode, observe
 
 from .i18n import DEFAULT_LANG, t
 from .result_card import ResultCard
@@ -77,24 +77,34 @@ class ResultsList(widgets.VBox):
 
     Attributes
     ----------
+    items : list
+        The items shown (as given; :attr:`cards` holds them in display order).
     sort_by : str
         ``"date"``, ``"cloud"`` or ``"angle"``.
     descending : bool
         Sort order.
+    selected_id : str
+        The item whose card is highlighted (the explorer links it to the map's selection).
+    basket_ids : tuple of str
+        Items in the basket: their cards say so.
     cards : list of ResultCard
         In display order.
     """
 
+    items: List[Any] = List()
     sort_by = Enum(list(SORT_KEYS), default_value="date")
     descending = Bool(True)
+    selected_id = Unicode("")
+    basket_ids = Tuple()
     lang = Unicode(DEFAULT_LANG)
 
     def __init__(self, lang: str = DEFAULT_LANG, signer: Signer | None = None, download_folder: str = ".",
                  **kwargs: Any) -> None:
         self.signer = signer
         self.download_folder = download_folder
-        self._items: list[Any] = []
         self._cards: dict[str, ResultCard] = {}
+        # Card actions ("zoom", "visualise", "basket") are commands, not state: clicking "Zoomer sur" twice
+        # zooms twice, and nothing is left to observe afterwards. So they keep a dispatcher.
         self._action_callbacks = widgets.CallbackDispatcher()
         self.sort_select = widgets.Dropdown(
             options=[(t(f"sort_{k}", lang), k) for k in SORT_KEYS], value="date", description=t("sort", lang),
@@ -115,11 +125,6 @@ class ResultsList(widgets.VBox):
 
     # -- content ---------------------------------------------------------------------------------
     @property
-    def items(self) -> list[Any]:
-        """The items, in display order."""
-        return [card.item for card in self.cards]
-
-    @property
     def cards(self) -> list[ResultCard]:
         """The cards, in display order."""
         return list(self.cards_box.children)
@@ -130,32 +135,38 @@ class ResultsList(widgets.VBox):
 
     def set_items(self, items: Iterable[Any]) -> None:
         """Show these items (replacing the others); cards of items already shown are kept."""
-        self._items = list(items)
-        shown = {i.id for i in self._items}
-        self._cards = {iid: c for iid, c in self._cards.items() if iid in shown}
-        self._refresh()
+        self.items = list(items)
 
     def add_items(self, items: Iterable[Any]) -> None:
         """Add items (a next page); those already shown are skipped."""
-        known = {i.id for i in self._items}
-        self._items += [i for i in items if i.id not in known]
-        self._refresh()
+        known = {i.id for i in self.items}
+        self.items = self.items + [i for i in items if i.id not in known]
 
     def _new_card(self, item: Any) -> ResultCard:
         card = ResultCard(item, lang=self.lang, signer=self.signer, download_folder=self.download_folder)
-        card.on_action(lambda c, action: self._action_callbacks(c, action))
+        card.on_action(self._action_callbacks)
         return card
 
-    @observe("sort_by", "descending")
+    @observe("items", "sort_by", "descending")
     def _refresh(self, _change: Any = None) -> None:
-        ordered = sort_items(self._items, self.sort_by, self.descending)
+        ordered = sort_items(self.items, self.sort_by, self.descending)
+        shown = {i.id for i in ordered}
+        self._cards = {iid: c for iid, c in self._cards.items() if iid in shown}
         for item in ordered:
             if item.id not in self._cards:
                 self._cards[item.id] = self._new_card(item)
         self.cards_box.children = tuple(self._cards[i.id] for i in ordered)
+        self._mark()
         n = len(ordered)
         self.count_label.value = "" if not n else html.escape(
             t("n_results_one", self.lang) if n == 1 else t("n_results", self.lang, n=n))
+
+    @observe("selected_id", "basket_ids")
+    def _mark(self, _change: Any = None) -> None:
+        chosen = set(self.basket_ids)
+        for iid, card in self._cards.items():
+            card.selected = iid == self.selected_id
+            card.in_basket = iid in chosen
 
     # -- actions ---------------------------------------------------------------------------------
     def on_action(self, callback: Callable[[ResultCard, str], None], remove: bool = False) -> None:
@@ -164,15 +175,12 @@ class ResultsList(widgets.VBox):
         self._action_callbacks.register_callback(callback, remove=remove)
 
     def select(self, item_id: str) -> None:
-        """Highlight one card (and no other)."""
-        for iid, card in self._cards.items():
-            card.selected = iid == item_id
+        """Highlight one card (and no other): sets :attr:`selected_id`."""
+        self.selected_id = item_id
 
     def mark_basket(self, ids: Iterable[str]) -> None:
-        """Mark the cards of items in the basket."""
-        chosen = set(ids)
-        for iid, card in self._cards.items():
-            card.in_basket = iid in chosen
+        """Mark the cards of items in the basket: sets :attr:`basket_ids`."""
+        self.basket_ids = tuple(ids)
 
     def as_leaflet_layer(self) -> ipyleaflet.GeoJSON:
         """The footprints of the results as a GeoJSON layer (so ``map.add(results_list)`` works)."""

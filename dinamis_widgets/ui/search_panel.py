@@ -21,6 +21,7 @@ In a notebook, with the twin running (``dinamis_widgets.twin.start()``)::
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as _dt
 import html
@@ -28,13 +29,15 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
-from traitlets import Bool, Dict, Instance, Int, Tuple, Unicode, observe
+import traitlets
+from traitlets import Bool, Dict, Instance, Int, Tuple, Unicode, observe, validate
 
 from ..catalog.aoi import AOI
 from ..catalog.results import Results
 from ..errors import ConfigurationError, DinamisError
-from ..settings import get_settings, profile_for
+from ..settings import get_settings
 from .aoi_picker import AOIPicker
+from .catalog_choice import available_profiles, collection_summary
 from .criteria import CriteriaEditor
 from .filters import QueryableFilters
 from .i18n import DEFAULT_LANG, t
@@ -45,56 +48,17 @@ if TYPE_CHECKING:
     from ..catalog.query import Query
     from ..signing.client import Signer
 
-__all__ = ["SearchPanel", "available_profiles", "collection_summary"]
+__all__ = ["SearchPanel", "available_profiles", "collection_summary"]  # the last two from catalog_choice
 
 #: Called as ``callback(panel, results=..., page=..., replace=...)`` when results arrive.
 ResultsCallback = Callable[..., None]
 
 
-def available_profiles() -> list[str]:
-    """Names of the catalogue profiles that can be opened here (``twin`` when a twin's variables are set).
-
-    Examples
-    --------
-    >>> "dinamis" in available_profiles()
-    True
-    """
-    names: list[str] = []
-    with contextlib.suppress(DinamisError):
-        profile_for("twin")
-        names.append("twin")
-    with contextlib.suppress(DinamisError):
-        names.extend(sorted(get_settings().profiles()))
-    return list(dict.fromkeys(names))
-
-
-def collection_summary(collection: Any) -> dict[str, Any]:
-    """What the collection picker shows: id, title, provider and why its products cannot be signed.
-
-    Parameters
-    ----------
-    collection
-        A pystac Collection (or a collection as a dict).
-
-    Returns
-    -------
-    dict
-        ``id``, ``title``, ``provider`` (the host or processor other than DINAMIS), ``signable_reason``
-        (None when its ORTHO products can be signed).
-    """
-    from ..signing.rules import signability
-
-    data = collection.to_dict() if hasattr(collection, "to_dict") else dict(collection)
-    providers = [p for p in data.get("providers") or [] if isinstance(p, Mapping)]
-    provider = data.get("dinamis:provider")
-    if not isinstance(provider, str):
-        hosts = [p.get("name") for p in providers
-                 if {"host", "processor"} & set(p.get("roles") or []) and p.get("name") != "DINAMIS"]
-        provider = next((h for h in hosts if isinstance(h, str)), "")
-    reason = signability({"id": data.get("id", "?"), "properties": {"providers": providers,
-                                                                   "dinamis:provider": provider}})
-    return {"id": str(data.get("id", "")), "title": str(data.get("title") or ""), "provider": provider,
-            "signable_reason": None if reason is None else reason.for_collection().message}
+def _extends(old: Results | None, new: Results) -> bool:
+    """Whether ``new`` is ``old`` with more items after (a next page), the same item objects first."""
+    if old is None or len(new.items) < len(old.items):
+        return False
+    return all(a is b for a, b in zip(old.items, new.items, strict=False))
 
 
 class SearchPanel(widgets.VBox):
@@ -147,7 +111,9 @@ class SearchPanel(widgets.VBox):
         self._collection_info: dict[str, dict[str, Any]] = {}
         self._pages: Iterator[Results] | None = None
         self._signers: dict[str, Signer] = {}
-        self._result_callbacks = widgets.CallbackDispatcher()
+        self._results_handlers: dict[ResultsCallback, Callable[[dict[str, Any]], None]] = {}
+        self._client_future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self._client_future.set_exception(ConfigurationError(t("not_connected", lang)))  # until connect()
         self.status = StatusBar(lang=lang)
         self._tasks = TaskRunner(self.status, "dinamis-catalog")
         self._search_tasks = TaskRunner(self.status, "dinamis-search")
@@ -209,7 +175,9 @@ class SearchPanel(widgets.VBox):
         self.search_button.on_click(lambda _b: self.search())
         self.more_button.on_click(lambda _b: self._guarded_more())
         self.collection_select.observe(self._on_collection_select, names="value")
-        self.profile_box.observe(self._on_profile_box, names="value")
+        widgets.link((self, "profile"), (self.profile_box, "value"))
+        for consumer in (self.filters, self.criteria):
+            traitlets.dlink((self, "queryables"), (consumer, "queryables"))
         self.code_button.observe(self._on_code_toggle, names="value")
         self._render_count()
         if connect:
@@ -222,14 +190,13 @@ class SearchPanel(widgets.VBox):
             return get_settings().profile
         return "dinamis"
 
-    def _on_profile_box(self, change: dict[str, Any]) -> None:
-        value = str(change["new"]).strip()
-        if value and value != self.profile:
-            self.profile = value
+    @validate("profile")
+    def _valid_profile(self, proposal: dict[str, Any]) -> str:
+        value = str(proposal["value"]).strip()
+        return value or self.profile  # an emptied box keeps the catalogue
 
     @observe("profile")
-    def _on_profile(self, change: dict[str, Any]) -> None:
-        self.profile_box.value = change["new"]
+    def _on_profile(self, _change: dict[str, Any]) -> None:
         self.connect()
 
     def connect(self) -> None:
@@ -238,14 +205,21 @@ class SearchPanel(widgets.VBox):
 
         profile = self.profile
         self.client = None
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self._client_future = future
         self._collection_info = {}
         self.collection_select.options = []
         self.collection_info.value = ""
         self.queryables = {}
 
         def work() -> tuple[Any, list[dict[str, Any]]]:
-            client = open_catalog(profile)
-            summaries = [collection_summary(c) for c in client.get_collections()]
+            try:
+                client = open_catalog(profile)
+                summaries = [collection_summary(c) for c in client.get_collections()]
+            except BaseException as exc:
+                future.set_exception(exc)
+                raise
+            future.set_result(client)  # a search started meanwhile waits for it (in its own thread)
             return client, summaries
 
         self._tasks.run(work, on_done=self._on_connected, busy=t("connecting", self.lang, what=profile))
@@ -310,11 +284,6 @@ class SearchPanel(widgets.VBox):
         if self.status.level == "busy":
             self.status.success(self._connected_text)
 
-    @observe("queryables")
-    def _push_queryables(self, change: dict[str, Any]) -> None:
-        self.filters.queryables = change["new"]
-        self.criteria.queryables = change["new"]
-
     # -- the query --------------------------------------------------------------------------------
     @property
     def aoi(self) -> AOI | None:
@@ -376,9 +345,32 @@ class SearchPanel(widgets.VBox):
 
     # -- searching --------------------------------------------------------------------------------
     def on_results(self, callback: ResultsCallback, remove: bool = False) -> None:
-        """Register ``callback(panel, results=..., page=..., replace=...)``, called when results arrive:
-        ``results`` is everything fetched so far, ``page`` the new page, ``replace`` True for a new search."""
-        self._result_callbacks.register_callback(callback, remove=remove)
+        """Call ``callback(panel, results=..., page=..., replace=...)`` when :attr:`results` changes:
+        ``results`` is everything fetched so far, ``page`` what is new, ``replace`` True for a new search.
+
+        A shorthand for ``panel.observe(..., names="results")``: a next page extends the previous
+        results (the same items first), a new search replaces them.
+        """
+        if remove:
+            registered = self._results_handlers.pop(callback, None)
+            if registered is not None:
+                self.unobserve(registered, names="results")
+            return
+        if callback in self._results_handlers:
+            return
+
+        def handler(change: dict[str, Any]) -> None:
+            old, new = change["old"], change["new"]
+            if new is None:
+                return
+            if _extends(old, new):
+                callback(self, results=new, page=Results(new.items[len(old.items):], clone_items=False),
+                         replace=False)
+            else:
+                callback(self, results=new, page=new, replace=True)
+
+        self._results_handlers[callback] = handler
+        self.observe(handler, names="results")
 
     def search(self) -> None:
         """Run the search in the background (results replace the previous ones)."""
@@ -386,13 +378,15 @@ class SearchPanel(widgets.VBox):
 
         with self.status.guard():
             query = self.build_query()
+            lang = self.lang
+
+            connection = self._client_future
 
             def work() -> tuple[Iterator[Results], Results | None]:
-                if self.client is None:
-                    self._tasks.wait(120)  # a connection under way (in this background thread)
-                client = self.client
-                if client is None:
-                    raise ConfigurationError(t("not_connected", self.lang))
+                try:
+                    client = connection.result(timeout=120)  # a connection under way, if any
+                except Exception:
+                    raise ConfigurationError(t("not_connected", lang)) from None
                 pages = search_pages(query, catalog=client)
                 return pages, next(pages, None)
 
@@ -416,7 +410,6 @@ class SearchPanel(widgets.VBox):
         self.results = results
         self.status.success(self._count_text())
         self._refresh_code()
-        self._result_callbacks(self, results=results, page=page, replace=True)
 
     def _more_expected(self, page: Results, total: int) -> bool:
         if page.matched is not None:
@@ -451,8 +444,6 @@ class SearchPanel(widgets.VBox):
             len(page.items) >= int(self.page_size.value))
         self.results = results
         self.status.success(self._count_text())
-        new_page = Results(new_items, clone_items=False)
-        self._result_callbacks(self, results=results, page=new_page, replace=False)
 
     @observe("results", "matched", "has_more")
     def _render_count(self, _change: Any = None) -> None:

@@ -232,10 +232,13 @@ class SignDialog(widgets.VBox):
         self.error = ""
         hrefs = {k: self.item.assets[k].href for k in keys}
 
+        def show_sign_in(code: Any) -> None:  # called in the signing thread: handed to the main loop
+            self._tasks.post(self.status.show_sign_in, code)
+
         def work() -> dict[str, SignedURL]:
             from ..signing.prompting import set_sign_in_handler
 
-            previous = set_sign_in_handler(self.status.show_sign_in)
+            previous = set_sign_in_handler(show_sign_in)
             try:
                 signed = signer.sign_urls(list(hrefs.values()), validity)
             finally:

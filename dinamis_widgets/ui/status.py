@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,7 +71,6 @@ class StatusBar(widgets.VBox):
         self._bar.add_class("dw-progress")
         self._extra = widgets.HTML("")
         self._extra.add_class("dw-sign-in")
-        self._lock = threading.Lock()
         super().__init__(children=[self._html, self._bar, self._extra], lang=lang, **kwargs)
         self.add_class("dw-status-bar")
 
@@ -99,7 +97,7 @@ class StatusBar(widgets.VBox):
     # -- API -------------------------------------------------------------------------------------
     def show(self, message: str, level: str = "info") -> None:
         """Show ``message`` at ``level`` (``info``, ``busy``, ``success``, ``warning``, ``error``)."""
-        with self._lock:
+        with self.hold_trait_notifications():  # rendered once, with both
             self.level = level
             self.message = message
             if level != "busy":
