@@ -14,8 +14,10 @@ import pystac
 import pytest
 
 from dinamis_widgets.errors import LoadError, NotSignableError, QueryError
-from dinamis_widgets.reading.driver import clear_gdal_cache
-from dinamis_widgets.reading.loading import LoadOptions, load, plan
+from dinamis_widgets.reading.gdal_io import clear_gdal_cache
+from dinamis_widgets.reading.loading import load
+from dinamis_widgets.reading.options import LoadOptions
+from dinamis_widgets.reading.planning import plan
 from dinamis_widgets.signing.signer import sign
 from dinamis_widgets.twin.scenes import expected_bands
 

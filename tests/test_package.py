@@ -15,8 +15,9 @@ import dinamis_widgets as dw
 #: Modules the core is made of (the twin and the UI are separate layers).
 CORE = ["errors", "settings", "http", "signing.validity", "signing.auth", "signing.signer", "catalog.aoi",
         "catalog.query", "catalog.client", "catalog.searching", "catalog.results", "cli.commands", "cli.lab",
-        "reading.loading", "reading.driver", "reading.download", "analysis.indices", "analysis.sharpening",
-        "analysis.export"]
+        "reading.options", "reading.items", "reading.loading", "reading.planning", "reading.driver",
+        "reading.gdal_io", "reading.tiles", "reading.odc_read", "reading.download", "analysis.indices",
+        "analysis.sharpening", "analysis.export"]
 #: What ``import dinamis_widgets`` must not load.
 HEAVY = ["pystac", "pystac_client", "requests", "numpy", "shapely", "pandas", "xarray", "dask", "odc",
          "rasterio", "pyproj", "ipywidgets", "ipyleaflet", "IPython", "matplotlib"]

@@ -14,14 +14,10 @@ import pystac
 import pytest
 
 from dinamis_widgets.errors import LoadError
-from dinamis_widgets.reading.driver import (
-    ReadConfig,
-    SigningReaderDriver,
-    clear_gdal_cache,
-    reader_stats,
-    reset_reader_stats,
-)
-from dinamis_widgets.reading.loading import load, plan
+from dinamis_widgets.reading.driver import ReadConfig, SigningReaderDriver
+from dinamis_widgets.reading.gdal_io import clear_gdal_cache, reader_stats, reset_reader_stats
+from dinamis_widgets.reading.loading import load
+from dinamis_widgets.reading.planning import plan
 from dinamis_widgets.signing.signer import get_signer
 from dinamis_widgets.twin.scenes import expected_ndvi
 
@@ -71,8 +67,9 @@ def test_each_tile_is_fetched_once(twin: Any, spot: pystac.Item, scheduler: str)
 _COMPARE = """
 import json, sys
 import dask, odc.stac, pystac, requests
-from dinamis_widgets.reading.loading import load, plan
-from dinamis_widgets.reading.driver import clear_gdal_cache
+from dinamis_widgets.reading.loading import load
+from dinamis_widgets.reading.planning import plan
+from dinamis_widgets.reading.gdal_io import clear_gdal_cache
 from dinamis_widgets.signing.signer import get_signer
 
 item = pystac.Item.from_dict(json.loads(sys.argv[1]))

@@ -27,7 +27,7 @@ from traitlets import Any as AnyTrait
 from traitlets import List, Unicode, observe
 
 from ..errors import LoadError
-from ..reading.loading import COMMON_NAMES, DEFAULT_BANDS
+from ..reading.options import COMMON_NAMES, DEFAULT_BANDS
 from .i18n import DEFAULT_LANG, t
 from .info_panel import card_summary
 from .overlay import array_overlay, array_png
