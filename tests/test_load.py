@@ -153,6 +153,13 @@ def test_input_errors(twin: Any, spot: list[pystac.Item], twin_items: list[dict[
         load(regards, bands=["red"])
 
 
+def test_unknown_keyword_arguments_are_refused(twin: Any, spot: list[pystac.Item]) -> None:
+    with pytest.raises(TypeError, match="'chunk'"):
+        load(spot, bands=["red"], chunk=256)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="'resolutoin'"):
+        plan(spot, bands=["red"], resolutoin=12, estimate=False)  # type: ignore[call-arg]
+
+
 def test_search_results_mixing_brut_items_load_the_others(twin: Any, spot: list[pystac.Item],
                                                           twin_items: list[dict[str, Any]]) -> None:
     from dinamis_widgets.warnings import NotSignableWarning

@@ -56,6 +56,14 @@ def test_graph_shares_one_read_per_asset_and_chunk(twin: Any, spot: pystac.Item)
         assert graph[key].args[1] == (1, 2, 4)
 
 
+def test_plan_knows_the_shared_reads_the_driver_emitted(twin: Any, spot: pystac.Item) -> None:
+    ds = load([spot], bands=["red", "nir", "green"], chunks=256)
+    graph = dict(ds.__dask_graph__())
+    p = plan([spot], bands=["red", "nir", "green"], chunks=256, estimate=False)
+    assert p.n_reads == sum(1 for k in graph if isinstance(k, str) and k.startswith("dinamis-read-")) == 4
+    assert [(f.bands, f.reads) for f in p.files] == [((1, 2, 4), 4)]
+
+
 @pytest.mark.parametrize("scheduler", ["threads", "synchronous"])
 def test_each_tile_is_fetched_once(twin: Any, spot: pystac.Item, scheduler: str) -> None:
     clear_gdal_cache()
