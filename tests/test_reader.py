@@ -178,3 +178,19 @@ def test_driver_pickles_without_signed_urls(twin: Any, spot: pystac.Item) -> Non
     blob = cloudpickle.dumps(dict(ds.__dask_graph__()))
     assert b"X-Amz-Signature" not in blob
     assert spot.assets["multispectral"].href.encode() in blob
+
+
+def test_gdal_errors_without_a_public_class_count_as_read_errors() -> None:
+    """rasterio lets a few of GDAL's own errors (``rasterio._err.CPLE_*``, no public name) through; the reader
+    retries and reports them like rasterio's public errors, and leaves other errors alone."""
+    import importlib
+
+    import rasterio.errors
+
+    from dinamis_widgets.reading.gdal_io import is_read_error
+
+    cple = importlib.import_module("rasterio._err")
+    assert is_read_error(cple.CPLE_AppDefinedError(1, 1, "TIFFReadEncodedTile() failed"))
+    assert is_read_error(cple.CPLE_HttpResponseError(1, 11, "HTTP response code: 403"))
+    assert is_read_error(rasterio.errors.RasterioIOError("Read or write failed"))
+    assert not is_read_error(rasterio.errors.CRSError("bad CRS")) and not is_read_error(ValueError("bug"))

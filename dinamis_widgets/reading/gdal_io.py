@@ -94,15 +94,17 @@ def is_read_error(exc: BaseException) -> bool:
     """Whether ``exc`` is an error of rasterio or GDAL (a failed open or read), not a bug of the caller.
 
     rasterio turns GDAL's errors into :class:`rasterio.errors.RasterioError` at its public functions,
-    but a few paths let GDAL's own error classes through; those have no public name (they live in
-    ``rasterio._err``), so they are recognised by the module that defines them.
+    but a few paths let GDAL's own error classes (``CPLE_*Error``) through; those have no public name,
+    so they are recognised by the module that defines them, without importing it.
 
     Examples
     --------
     >>> is_read_error(rasterio.errors.RasterioIOError("403")), is_read_error(KeyError("x"))
     (True, False)
+    >>> is_read_error(rasterio.errors.CRSError("not a read error"))
+    False
     """
-    return isinstance(exc, rasterio.errors.RasterioError) or type(exc).__module__.startswith("rasterio.")
+    return isinstance(exc, rasterio.errors.RasterioError) or type(exc).__module__ == "rasterio._err"
 
 
 # --------------------------------------------------------------------------------------------------
