@@ -90,7 +90,7 @@ def _rasterio(items: list[pystac.Item], chunk: int, threads: int) -> float:
     import rasterio
     from rasterio.windows import Window
 
-    from dinamis_widgets.reading.driver import DEFAULT_GDAL_OPTIONS
+    from dinamis_widgets.reading.gdal_io import DEFAULT_GDAL_OPTIONS
     from dinamis_widgets.signing.registry import get_signer
 
     signer = get_signer()
@@ -124,7 +124,7 @@ def _rasterio(items: list[pystac.Item], chunk: int, threads: int) -> float:
 
 
 def _measure(twin: Any, method: str, fn: Callable[[], float]) -> Run:
-    from dinamis_widgets.reading.driver import clear_gdal_cache
+    from dinamis_widgets.reading.gdal_io import clear_gdal_cache
 
     clear_gdal_cache()
     twin.reset_store_stats()
@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
 
     from dinamis_widgets import twin as twin_mod
-    from dinamis_widgets.reading.loading import plan
+    from dinamis_widgets.reading.planning import plan
 
     with twin_mod.start(scene_set=args.scenes) as twin:
         items = _pick_items(twin, args.scenes)

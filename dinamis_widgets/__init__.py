@@ -63,12 +63,12 @@ _LAZY: dict[str, str] = {
     "logout": "signing.credentials",
     "parse_validity": "signing.validity",
     "load": "reading.loading",
-    "plan": "reading.loading",
+    "plan": "reading.planning",
     "ndvi": "analysis.indices",
     "ndwi": "analysis.indices",
     "savi": "analysis.indices",
     "normalized_difference": "analysis.indices",
-    "LoadOptions": "reading.loading",
+    "LoadOptions": "reading.options",
     "pansharpen": "analysis.sharpening",
     "to_cog": "analysis.export",
     "to_zarr": "analysis.export",
@@ -85,7 +85,9 @@ if TYPE_CHECKING:
     from .catalog.query import Filter, Query, fetch_queryables
     from .catalog.results import Results
     from .catalog.searching import search, search_pages
-    from .reading.loading import LoadOptions, load, plan
+    from .reading.loading import load
+    from .reading.options import LoadOptions
+    from .reading.planning import plan
     from .settings import get_settings, profile_for, set_settings
     from .signing.client import Signer
     from .signing.credentials import login, logout

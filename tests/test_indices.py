@@ -13,7 +13,8 @@ import xarray as xr
 
 from dinamis_widgets.analysis.indices import ndvi, ndwi, normalized_difference, savi
 from dinamis_widgets.analysis.sharpening import pansharpen
-from dinamis_widgets.reading.loading import LoadOptions, load
+from dinamis_widgets.reading.loading import load
+from dinamis_widgets.reading.options import LoadOptions
 from dinamis_widgets.twin.scenes import expected_bands, expected_ndvi, planted_classes, planted_ndvi_at
 from tests.test_load import native_window
 

@@ -14,8 +14,10 @@ import pystac
 import pytest
 
 from dinamis_widgets.errors import LoadError, NotSignableError, QueryError
-from dinamis_widgets.reading.driver import clear_gdal_cache
-from dinamis_widgets.reading.loading import LoadOptions, load, plan
+from dinamis_widgets.reading.gdal_io import clear_gdal_cache
+from dinamis_widgets.reading.loading import load
+from dinamis_widgets.reading.options import LoadOptions
+from dinamis_widgets.reading.planning import plan
 from dinamis_widgets.signing.dispatch import sign
 from dinamis_widgets.twin.scenes import expected_bands
 
@@ -149,6 +151,13 @@ def test_input_errors(twin: Any, spot: list[pystac.Item], twin_items: list[dict[
     regards = [pystac.Item.from_dict(d) for d in twin_items if "REGARDS" in d["collection"]]
     with pytest.raises(NotSignableError, match="Regards"):
         load(regards, bands=["red"])
+
+
+def test_unknown_keyword_arguments_are_refused(twin: Any, spot: list[pystac.Item]) -> None:
+    with pytest.raises(TypeError, match="'chunk'"):
+        load(spot, bands=["red"], chunk=256)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="'resolutoin'"):
+        plan(spot, bands=["red"], resolutoin=12, estimate=False)  # type: ignore[call-arg]
 
 
 def test_search_results_mixing_brut_items_load_the_others(twin: Any, spot: list[pystac.Item],

@@ -13,12 +13,13 @@ import pytest
 import dinamis_widgets as dw
 
 #: Modules the core is made of (the twin and the UI are separate layers).
-CORE = ["errors", "settings", "http", "signing.validity", "signing.urls", "signing.storage",
+CORE = ["errors", "warnings", "settings", "http", "signing.validity", "signing.urls", "signing.storage",
         "signing.apikeys", "signing.tokens", "signing.prompting", "signing.device_flow",
         "signing.credentials", "signing.account", "signing.client", "signing.registry", "signing.rules",
         "signing.dispatch", "catalog.aoi", "catalog.query", "catalog.client", "catalog.searching",
-        "catalog.results", "cli.commands", "cli.lab", "reading.loading", "reading.driver", "reading.download",
-        "analysis.indices", "analysis.sharpening", "analysis.export"]
+        "catalog.results", "cli.commands", "cli.lab", "reading.options", "reading.items", "reading.loading",
+        "reading.planning", "reading.driver", "reading.gdal_io", "reading.tiles", "reading.odc_read",
+        "reading.download", "analysis.indices", "analysis.sharpening", "analysis.export"]
 #: What ``import dinamis_widgets`` must not load.
 HEAVY = ["pystac", "pystac_client", "requests", "numpy", "shapely", "pandas", "xarray", "dask", "odc",
          "rasterio", "pyproj", "ipywidgets", "ipyleaflet", "IPython", "matplotlib"]

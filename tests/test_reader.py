@@ -14,14 +14,10 @@ import pystac
 import pytest
 
 from dinamis_widgets.errors import LoadError
-from dinamis_widgets.reading.driver import (
-    ReadConfig,
-    SigningReaderDriver,
-    clear_gdal_cache,
-    reader_stats,
-    reset_reader_stats,
-)
-from dinamis_widgets.reading.loading import load, plan
+from dinamis_widgets.reading.driver import ReadConfig, SigningReaderDriver
+from dinamis_widgets.reading.gdal_io import clear_gdal_cache, reader_stats, reset_reader_stats
+from dinamis_widgets.reading.loading import load
+from dinamis_widgets.reading.planning import plan
 from dinamis_widgets.signing.registry import get_signer
 from dinamis_widgets.twin.scenes import expected_ndvi
 
@@ -60,6 +56,14 @@ def test_graph_shares_one_read_per_asset_and_chunk(twin: Any, spot: pystac.Item)
         assert graph[key].args[1] == (1, 2, 4)
 
 
+def test_plan_knows_the_shared_reads_the_driver_emitted(twin: Any, spot: pystac.Item) -> None:
+    ds = load([spot], bands=["red", "nir", "green"], chunks=256)
+    graph = dict(ds.__dask_graph__())
+    p = plan([spot], bands=["red", "nir", "green"], chunks=256, estimate=False)
+    assert p.n_reads == sum(1 for k in graph if isinstance(k, str) and k.startswith("dinamis-read-")) == 4
+    assert [(f.bands, f.reads) for f in p.files] == [((1, 2, 4), 4)]
+
+
 @pytest.mark.parametrize("scheduler", ["threads", "synchronous"])
 def test_each_tile_is_fetched_once(twin: Any, spot: pystac.Item, scheduler: str) -> None:
     clear_gdal_cache()
@@ -71,8 +75,9 @@ def test_each_tile_is_fetched_once(twin: Any, spot: pystac.Item, scheduler: str)
 _COMPARE = """
 import json, sys
 import dask, odc.stac, pystac, requests
-from dinamis_widgets.reading.loading import load, plan
-from dinamis_widgets.reading.driver import clear_gdal_cache
+from dinamis_widgets.reading.loading import load
+from dinamis_widgets.reading.planning import plan
+from dinamis_widgets.reading.gdal_io import clear_gdal_cache
 from dinamis_widgets.signing.registry import get_signer
 
 item = pystac.Item.from_dict(json.loads(sys.argv[1]))
@@ -173,3 +178,19 @@ def test_driver_pickles_without_signed_urls(twin: Any, spot: pystac.Item) -> Non
     blob = cloudpickle.dumps(dict(ds.__dask_graph__()))
     assert b"X-Amz-Signature" not in blob
     assert spot.assets["multispectral"].href.encode() in blob
+
+
+def test_gdal_errors_without_a_public_class_count_as_read_errors() -> None:
+    """rasterio lets a few of GDAL's own errors (``rasterio._err.CPLE_*``, no public name) through; the reader
+    retries and reports them like rasterio's public errors, and leaves other errors alone."""
+    import importlib
+
+    import rasterio.errors
+
+    from dinamis_widgets.reading.gdal_io import is_read_error
+
+    cple = importlib.import_module("rasterio._err")
+    assert is_read_error(cple.CPLE_AppDefinedError(1, 1, "TIFFReadEncodedTile() failed"))
+    assert is_read_error(cple.CPLE_HttpResponseError(1, 11, "HTTP response code: 403"))
+    assert is_read_error(rasterio.errors.RasterioIOError("Read or write failed"))
+    assert not is_read_error(rasterio.errors.CRSError("bad CRS")) and not is_read_error(ValueError("bug"))

@@ -17,8 +17,9 @@ import pytest
 
 from dinamis_widgets.analysis.indices import ndvi
 from dinamis_widgets.errors import LoadError
-from dinamis_widgets.reading.driver import clear_gdal_cache, reader_stats, reset_reader_stats
-from dinamis_widgets.reading.loading import LoadOptions, load
+from dinamis_widgets.reading.gdal_io import clear_gdal_cache, reader_stats, reset_reader_stats
+from dinamis_widgets.reading.loading import load
+from dinamis_widgets.reading.options import LoadOptions
 from dinamis_widgets.signing.client import Signer
 from dinamis_widgets.signing.urls import SignedURL, parse_signed_url
 from dinamis_widgets.twin.scenes import expected_ndvi

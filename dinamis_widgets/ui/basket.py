@@ -27,7 +27,7 @@ from traitlets import Instance, List, Unicode, observe
 
 from ..catalog.aoi import AOI
 from ..errors import LoadError
-from ..reading.loading import COMMON_NAMES, DEFAULT_BANDS
+from ..reading.options import COMMON_NAMES, DEFAULT_BANDS
 from .i18n import DEFAULT_LANG, t
 from .info_panel import card_summary
 from .overlay import Frame, time_frames

@@ -1,0 +1,326 @@
+"""GDAL and rasterio plumbing of the reader: options, opening files, a pool of open files, masked logs.
+
+- :data:`DEFAULT_GDAL_OPTIONS`: the GDAL configuration set around every read;
+- :func:`open_dataset`: opens a (signed) URL or path at one level (full resolution or an overview);
+- a per-process pool of open files (keyed by href, signed URL and level), so a worker opens each file
+  once per concurrent thread instead of once per band and chunk (:func:`close_files` empties it);
+- :func:`clear_gdal_cache`: makes GDAL forget what it fetched of the files the reader opened;
+- signatures masked in the records of rasterio's loggers (GDAL quotes the URLs it fails to read);
+- counters of the reads of this process (:func:`reader_stats`).
+
+Examples
+--------
+>>> DEFAULT_GDAL_OPTIONS["GDAL_DISABLE_READDIR_ON_OPEN"]
+'EMPTY_DIR'
+>>> gdal_path("https://example.org/a.tif"), gdal_path("/vsis3/bucket/a.tif"), gdal_path("a.tif")
+('/vsicurl/https://example.org/a.tif', '/vsis3/bucket/a.tif', 'a.tif')
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import rasterio
+import rasterio.errors
+
+from ..errors import mask_signatures
+from ..signing.urls import unsigned_url
+
+__all__ = [
+    "DEFAULT_GDAL_OPTIONS",
+    "clear_gdal_cache",
+    "close_files",
+    "count",
+    "discard_files",
+    "gdal_path",
+    "is_read_error",
+    "open_dataset",
+    "pooled",
+    "reader_stats",
+    "reset_reader_stats",
+]
+
+#: GDAL options for every read: no directory listing (a wasted, refused request on signed URLs),
+#: GDAL's own retries on 429/5xx and resets, HTTP/2 multiplexing, merged consecutive ranges.
+DEFAULT_GDAL_OPTIONS: dict[str, str] = {
+    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
+    "GDAL_HTTP_MAX_RETRY": "5",
+    "GDAL_HTTP_RETRY_DELAY": "0.5",
+    "GDAL_HTTP_MULTIPLEX": "YES",
+    "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
+    "GDAL_HTTP_TIMEOUT": "120",
+}
+
+_RASTERIO_LOGGERS = ("rasterio", "rasterio._env", "rasterio._err", "rasterio._base", "rasterio._io",
+                     "rasterio.env", "rasterio._filepath", "rasterio._warp")
+
+
+# --------------------------------------------------------------------------------------------------
+# Masking signatures in rasterio's logs
+# --------------------------------------------------------------------------------------------------
+
+
+class _MaskSignatures(logging.Filter):
+    """Mask presigned URLs in log records (GDAL quotes the URLs it fails to read)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # pragma: no cover - a broken record: leave it to logging
+            return True
+        masked = mask_signatures(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+def _install_log_masking() -> None:
+    for name in _RASTERIO_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _MaskSignatures) for f in logger.filters):
+            logger.addFilter(_MaskSignatures())
+
+
+_install_log_masking()
+
+
+def is_read_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is an error of rasterio or GDAL (a failed open or read), not a bug of the caller.
+
+    rasterio turns GDAL's errors into :class:`rasterio.errors.RasterioError` at its public functions,
+    but a few paths let GDAL's own error classes (``CPLE_*Error``) through; those have no public name,
+    so they are recognised by the module that defines them, without importing it.
+
+    Examples
+    --------
+    >>> is_read_error(rasterio.errors.RasterioIOError("403")), is_read_error(KeyError("x"))
+    (True, False)
+    >>> is_read_error(rasterio.errors.CRSError("not a read error"))
+    False
+    """
+    return isinstance(exc, rasterio.errors.RasterioError) or type(exc).__module__ == "rasterio._err"
+
+
+# --------------------------------------------------------------------------------------------------
+# Statistics (per process)
+# --------------------------------------------------------------------------------------------------
+
+_stats: collections.Counter[str] = collections.Counter()
+_stats_lock = threading.Lock()
+
+
+def count(name: str, n: int = 1) -> None:
+    """Add ``n`` to the counter ``name`` of :func:`reader_stats`."""
+    with _stats_lock:
+        _stats[name] += n
+
+
+def reader_stats() -> dict[str, int]:
+    """Counters of this process's reads.
+
+    Returns
+    -------
+    dict
+        ``reads`` (shared reads of one asset for one chunk), ``opens`` (files opened, per overview level),
+        ``retries`` (reads retried with a fresh signature), ``errors`` (failed attempts) and
+        ``band_reads`` (bands read, summed over reads).
+
+    Examples
+    --------
+    >>> sorted(reader_stats()) == sorted(reader_stats())
+    True
+    """
+    with _stats_lock:
+        return dict(_stats)
+
+
+def reset_reader_stats() -> None:
+    """Set the counters of :func:`reader_stats` back to zero."""
+    with _stats_lock:
+        _stats.clear()
+
+
+# --------------------------------------------------------------------------------------------------
+# Opening files
+# --------------------------------------------------------------------------------------------------
+
+#: The latest GDAL path opened for each unsigned href (what :func:`clear_gdal_cache` makes GDAL forget).
+_opened: collections.OrderedDict[str, str] = collections.OrderedDict()
+_opened_lock = threading.Lock()
+_MAX_REMEMBERED = 1024
+
+
+def gdal_path(url: str) -> str:
+    """The path GDAL opens for a URL (``/vsicurl/`` added to http(s) URLs) or a local or ``/vsi`` path."""
+    return url if url.startswith("/vsi") or "://" not in url else "/vsicurl/" + url
+
+
+def open_dataset(url: str, level: int = 0) -> Any:
+    """Open ``url`` (signed or not) with rasterio, unshared, at ``level`` (0 full resolution, ``k + 1``
+    overview ``k``).
+
+    Raises
+    ------
+    rasterio.errors.RasterioIOError
+        If GDAL cannot open it (an expired signature is a 403).
+    """
+    path = gdal_path(url)
+    kwargs: dict[str, Any] = {"sharing": False}
+    if level > 0:
+        kwargs["overview_level"] = level - 1
+    rdr = rasterio.open(path, "r", **kwargs)
+    if path.startswith("/vsicurl/"):
+        with _opened_lock:
+            key = unsigned_url(url)
+            _opened[key] = path
+            _opened.move_to_end(key)
+            while len(_opened) > _MAX_REMEMBERED:
+                _opened.popitem(last=False)
+    return rdr
+
+
+def _close(rdr: Any) -> None:
+    with contextlib.suppress(Exception):
+        rdr.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# A pool of open files
+# --------------------------------------------------------------------------------------------------
+
+_PoolKey = tuple[str, str, int]  # unsigned href, URL opened, level (0 = full resolution, k + 1 = overview k)
+
+
+class _HandlePool:
+    """Open rasterio datasets, handed out to one thread at a time, kept for reuse (LRU-bounded).
+
+    Handles opened on an older signed URL of the same href are closed when a newer one comes back.
+    """
+
+    def __init__(self, max_idle: int = 64) -> None:
+        self.max_idle = max_idle
+        self._lock = threading.Lock()
+        self._idle: collections.OrderedDict[_PoolKey, list[Any]] = collections.OrderedDict()
+
+    @contextlib.contextmanager
+    def handle(self, uri: str, url: str, level: int) -> Iterator[Any]:
+        key = (uri, url, level)
+        rdr = self._take(key)
+        if rdr is None:
+            rdr = open_dataset(url, level)
+            count("opens")
+        ok = False
+        try:
+            yield rdr
+            ok = True
+        finally:
+            if ok:
+                self._give(key, rdr)
+            else:
+                _close(rdr)
+
+    def _take(self, key: _PoolKey) -> Any | None:
+        with self._lock:
+            free = self._idle.get(key)
+            if free:
+                rdr = free.pop()
+                if not free:
+                    del self._idle[key]
+                return rdr
+        return None
+
+    def _give(self, key: _PoolKey, rdr: Any) -> None:
+        stale: list[Any] = []
+        with self._lock:
+            for other in [k for k in self._idle if k[0] == key[0] and k[1] != key[1]]:
+                stale.extend(self._idle.pop(other))
+            self._idle.setdefault(key, []).append(rdr)
+            self._idle.move_to_end(key)
+            while sum(len(v) for v in self._idle.values()) > self.max_idle:
+                _, evicted = self._idle.popitem(last=False)
+                stale.extend(evicted)
+        for r in stale:
+            _close(r)
+
+    def discard(self, uri: str) -> None:
+        """Close the idle handles of ``uri`` (after a failed read)."""
+        with self._lock:
+            dropped = [v for k in [k for k in self._idle if k[0] == uri] for v in self._idle.pop(k)]
+        for r in dropped:
+            _close(r)
+
+    def clear(self) -> None:
+        """Close every idle handle."""
+        with self._lock:
+            dropped = [r for v in self._idle.values() for r in v]
+            self._idle.clear()
+        for r in dropped:
+            _close(r)
+
+    def forget(self) -> None:
+        """Drop every handle without closing it (in a forked child, the parent owns them)."""
+        self._lock = threading.Lock()
+        self._idle = collections.OrderedDict()
+
+
+_POOL = _HandlePool()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_POOL.forget)
+
+
+def pooled(uri: str, url: str, level: int) -> contextlib.AbstractContextManager[Any]:
+    """An open dataset of ``url`` at ``level`` from this process's pool, returned to it after use (closed
+    instead if the block raised)."""
+    return _POOL.handle(uri, url, level)
+
+
+def discard_files(uri: str) -> None:
+    """Close the pooled files of the unsigned href ``uri`` (after a failed read)."""
+    _POOL.discard(uri)
+
+
+def close_files() -> None:
+    """Close the files this process keeps open for reuse."""
+    _POOL.clear()
+
+
+def clear_gdal_cache() -> int:
+    """Close pooled files and make GDAL forget what it cached of the files the reader opened.
+
+    GDAL keeps what it fetched over HTTP (sizes, headers, blocks; ``CPL_VSIL_CURL_CACHE_SIZE``, 16 MB by
+    default) for the life of the process, keyed by URL. Forgetting it frees memory and makes the byte
+    counts of a new computation independent of the previous one (tests and benchmarks).
+
+    rasterio has no function for GDAL's ``VSICurlClearCache``; this uses GDAL's documented configuration
+    option ``CPL_VSIL_CURL_NON_CACHED`` instead: a file opened while it names the file's prefix has its
+    cached data dropped when it is closed. So each file the reader opened (its latest signed URL, for the
+    last 1024 hrefs) is opened and closed once under that option; that costs a few small requests per
+    file (or a refused one for an expired signature), made before the counts that matter start.
+
+    Returns
+    -------
+    int
+        The number of files forgotten.
+
+    Examples
+    --------
+    >>> clear_gdal_cache() >= 0
+    True
+    """
+    close_files()
+    with _opened_lock:
+        paths = list(_opened.values())
+    with rasterio.Env(**DEFAULT_GDAL_OPTIONS, CPL_VSIL_CURL_NON_CACHED="/vsicurl/"):
+        for path in paths:
+            try:
+                rasterio.open(path, "r", sharing=False).close()
+            except Exception as exc:  # an expired signature: GDAL dropped the file's data all the same
+                if not is_read_error(exc):
+                    raise
+    return len(paths)
