@@ -14,6 +14,8 @@ import dinamis_widgets as dw
 
 #: Modules the core is made of (the twin and the UI are separate layers).
 CORE = ["errors", "settings", "http", "signing.validity", "signing.auth", "signing.signer", "catalog.aoi",
+        "catalog.aoi_forms", "catalog.antimeridian", "catalog.dates", "catalog.filters", "catalog.cql2",
+        "catalog.schema_checks", "catalog.conformance", "catalog.queryables", "catalog.codegen",
         "catalog.query", "catalog.client", "catalog.searching", "catalog.results", "cli.commands", "cli.lab",
         "reading.loading", "reading.driver", "reading.download", "analysis.indices", "analysis.sharpening",
         "analysis.export"]

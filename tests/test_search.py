@@ -14,7 +14,7 @@ from shapely.geometry import box, shape
 
 import dinamis_widgets as dw
 from dinamis_widgets.catalog.client import profile_of
-from dinamis_widgets.catalog.query import fetch_queryables
+from dinamis_widgets.catalog.queryables import fetch_queryables
 from dinamis_widgets.catalog.results import COLUMNS, Results
 from dinamis_widgets.catalog.searching import search_pages
 from dinamis_widgets.errors import ConfigurationError, QueryError, SearchError
