@@ -45,8 +45,8 @@ _LAZY: dict[str, str] = {
     "AOI": "catalog.aoi",
     "as_aoi": "catalog.aoi",
     "Query": "catalog.query",
-    "Filter": "catalog.query",
-    "fetch_queryables": "catalog.query",
+    "Filter": "catalog.filters",
+    "fetch_queryables": "catalog.queryables",
     "Results": "catalog.results",
     "open_catalog": "catalog.client",
     "search": "catalog.searching",
@@ -82,7 +82,9 @@ if TYPE_CHECKING:
     from .analysis.sharpening import pansharpen
     from .catalog.aoi import AOI, as_aoi
     from .catalog.client import open_catalog
-    from .catalog.query import Filter, Query, fetch_queryables
+    from .catalog.filters import Filter
+    from .catalog.query import Query
+    from .catalog.queryables import fetch_queryables
     from .catalog.results import Results
     from .catalog.searching import search, search_pages
     from .reading.loading import load

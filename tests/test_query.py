@@ -8,7 +8,9 @@ import warnings
 
 import pytest
 
-from dinamis_widgets.catalog.query import DEFAULT_SORTBY, Filter, Query, conforms
+from dinamis_widgets.catalog.conformance import conforms
+from dinamis_widgets.catalog.filters import Filter
+from dinamis_widgets.catalog.query import DEFAULT_SORTBY, Query
 from dinamis_widgets.errors import QueryError
 from dinamis_widgets.warnings import QueryWarning
 

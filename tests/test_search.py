@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
+import threading
 import warnings
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,8 +18,8 @@ import pytest
 from shapely.geometry import box, shape
 
 import dinamis_widgets as dw
-from dinamis_widgets.catalog.client import profile_of
-from dinamis_widgets.catalog.query import fetch_queryables
+from dinamis_widgets.catalog.client import DinamisClient, profile_of
+from dinamis_widgets.catalog.queryables import fetch_queryables
 from dinamis_widgets.catalog.results import COLUMNS, Results
 from dinamis_widgets.catalog.searching import search_pages
 from dinamis_widgets.errors import ConfigurationError, QueryError, SearchError
@@ -69,6 +74,87 @@ def test_open_catalog_errors_name_the_url_and_profile(twin: Any) -> None:
         dw.open_catalog("nope")
     with pytest.raises(SearchError, match="HTTP 404"):
         dw.open_catalog(twin.stac_api + "collections/NOPE/")
+
+
+def test_open_catalog_returns_a_dinamis_client(twin: Any, client: Any) -> None:
+    from pystac_client import Client
+
+    assert isinstance(client, DinamisClient) and isinstance(client, Client)
+    assert isinstance(vars(DinamisClient)["dinamis_profile"], property)  # a property, not a patched attribute
+    assert DinamisClient.open(twin.stac_api).dinamis_profile.name == "twin"  # profile of the URL
+    # the twin declares sort in STAC API 1.1: pystac-client's Client knows 1.0 only, a DinamisClient any 1.x
+    plain = Client.open(twin.stac_api)
+    assert not plain.conforms_to("SORT") and client.conforms_to("SORT")
+    assert client.conforms_to("FILTER") and client.conforms_to("ITEM_SEARCH")
+    assert not client.conforms_to("TRANSACTION")
+
+
+def test_queryables_of_a_plain_client_are_cached_without_touching_it(twin: Any) -> None:
+    from pystac_client import Client
+
+    plain = Client.open(twin.stac_api)
+    attributes = set(vars(plain))
+    calls: list[str] = []
+    original = plain.get_queryables_from
+    plain.get_queryables_from = lambda url: calls.append(url) or original(url)  # type: ignore[method-assign]
+    try:
+        assert fetch_queryables(plain, [SPOT]) == fetch_queryables(plain, [SPOT])
+        assert len(calls) == 1
+    finally:
+        del plain.get_queryables_from
+    assert set(vars(plain)) == attributes
+
+
+@contextmanager
+def _filter_changes() -> Iterator[list[str]]:
+    """Record every call that changes the warning filters, in any thread (a profiler, not a patch)."""
+    changes = {"simplefilter", "filterwarnings", "resetwarnings", "_add_filter", "__enter__"}
+    seen: list[str] = []
+
+    def spy(frame: Any, event: str, arg: Any) -> None:
+        code = frame.f_code
+        if event == "call" and code.co_name in changes and code.co_filename == warnings.__file__:
+            seen.append(f"{code.co_name} in {threading.current_thread().name}")
+
+    sys.setprofile(spy)
+    threading.setprofile(spy)
+    try:
+        yield seen
+    finally:
+        threading.setprofile(None)  # type: ignore[arg-type]
+        sys.setprofile(None)
+
+
+def test_no_catalogue_operation_changes_the_warning_filters(twin: Any) -> None:
+    """open_catalog, fetch_queryables and search leave the process's warning filters alone, in the main
+    thread and in worker threads (warnings.catch_warnings is not thread-safe), and pystac-client has
+    nothing to warn about: what it is sent is what the API declares."""
+    from pystac_client.warnings import PystacClientWarning
+
+    warm = dw.open_catalog()  # imports done outside the spied part
+    dw.search(catalog=warm, collections=SPOT, datetime="2026-02-24")
+
+    def operations() -> list[str]:
+        client = dw.open_catalog()
+        fetch_queryables(client, [SPOT], refresh=True)
+        found = dw.search(catalog=client, collections=SPOT, filters={"eo:cloud_cover": ("<=", 50)},
+                          sortby="-eo:cloud_cover", fields=["-properties.dinamis:city"], max_items=None)
+        pages = list(search_pages(catalog=client, limit=3, max_items=5))
+        with pytest.raises(QueryError, match="Unknown collection"):
+            dw.search(catalog=client, collections="NOPE", filters={"gsd": (0, 10)})
+        return found.ids + [i for p in pages for i in p.ids]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        before = list(warnings.filters)
+        with _filter_changes() as changes:
+            here = operations()
+            with ThreadPoolExecutor(1, thread_name_prefix="search") as pool:
+                in_thread = pool.submit(operations).result()
+        after = list(warnings.filters)
+    assert changes == [] and before == after
+    assert here and in_thread == here
+    assert [str(w.message) for w in caught if issubclass(w.category, PystacClientWarning)] == []
 
 
 # -- search against the items ---------------------------------------------------------------------

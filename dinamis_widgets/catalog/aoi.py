@@ -29,12 +29,10 @@ Examples
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 import math
-import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +42,8 @@ from shapely.geometry.base import BaseGeometry
 
 from ..errors import QueryError
 from ..warnings import AOIWarning
+from .antimeridian import crossing_bbox, split_antimeridian
+from .aoi_forms import parse, short
 
 __all__ = ["AOI", "FRENCH_TERRITORIES", "AOILike", "as_aoi"]
 
@@ -61,18 +61,6 @@ FRENCH_TERRITORIES: Mapping[str, tuple[float, float, float, float]] = {
     "Réunion": (55.1, -21.5, 55.9, -20.8),
     "Mayotte": (44.9, -13.1, 45.4, -12.6),
 }
-
-_ACCEPTED = ("a GeoJSON geometry, Feature or FeatureCollection (dict or JSON string), a bbox "
-             "(west, south, east, north) in degrees, a WKT string, a shapely geometry, or a "
-             "GeoDataFrame/GeoSeries")
-_NUMBERS_RE = re.compile(r"^\s*[-+0-9.eE]+(\s*[,;\s]\s*[-+0-9.eE]+){3}\s*$")
-
-
-
-def _short(obj: Any, limit: int = 100) -> str:
-    text = repr(obj)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
 
 @dataclass(frozen=True, eq=False)
 class AOI:
@@ -148,109 +136,6 @@ class AOI:
 
 
 # --------------------------------------------------------------------------------------------------
-# Reading the forms
-# --------------------------------------------------------------------------------------------------
-
-
-def _from_geojson(obj: Mapping[str, Any]) -> BaseGeometry:
-    kind = obj.get("type")
-    if kind == "Feature":
-        geometry = obj.get("geometry")
-        if not isinstance(geometry, Mapping):
-            raise QueryError(f"The AOI Feature has no geometry (id {obj.get('id')!r}): {_short(obj)}.")
-        return _from_geojson(geometry)
-    if kind == "FeatureCollection":
-        features = obj.get("features")
-        if not isinstance(features, list) or not features:
-            raise QueryError("The AOI FeatureCollection has no features.")
-        return shapely.union_all([_from_geojson(f) for f in features if isinstance(f, Mapping)])
-    if kind in ("Polygon", "MultiPolygon", "Point", "MultiPoint", "LineString", "MultiLineString",
-                "GeometryCollection"):
-        try:
-            return shape(obj)
-        except Exception as exc:
-            raise QueryError(f"The AOI is not a valid GeoJSON {kind}: {exc} ({_short(obj)}).") from None
-    raise QueryError(f"The AOI mapping has type {kind!r}, which is not GeoJSON: give {_ACCEPTED}.")
-
-
-def _is_geodataframe_like(obj: Any) -> bool:
-    return hasattr(obj, "to_crs") and hasattr(obj, "crs") and (
-        hasattr(obj, "union_all") or hasattr(obj, "unary_union"))
-
-
-def _from_geopandas(obj: Any) -> BaseGeometry:
-    if len(obj) == 0:
-        raise QueryError(f"The AOI {type(obj).__name__} is empty (no rows).")
-    if obj.crs is None:
-        bounds = obj.total_bounds
-        if not (-180 <= bounds[0] <= bounds[2] <= 180 and -90 <= bounds[1] <= bounds[3] <= 90):
-            raise QueryError(
-                f"The AOI {type(obj).__name__} has no CRS and its coordinates {tuple(bounds)} are not "
-                "longitudes/latitudes: set its CRS (e.g. .set_crs('EPSG:2154')) so it can be reprojected.")
-        warnings.warn(f"The AOI {type(obj).__name__} has no CRS: its coordinates are taken as "
-                      "longitude/latitude (EPSG:4326).", AOIWarning, stacklevel=4)
-    else:
-        obj = obj.to_crs(4326)
-    geom = obj.union_all() if hasattr(obj, "union_all") else obj.unary_union
-    return geom
-
-
-def _bbox_numbers(values: Sequence[Any]) -> tuple[float, float, float, float]:
-    try:
-        numbers = [float(v) for v in values]
-    except (TypeError, ValueError):
-        raise QueryError(f"The AOI bbox {_short(values)} must hold numbers (west, south, east, north)."
-                         ) from None
-    if len(numbers) == 6:  # 3D bbox: (w, s, zmin, e, n, zmax)
-        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
-    if len(numbers) != 4:
-        raise QueryError(f"The AOI bbox {_short(values)} has {len(numbers)} numbers; give 4: "
-                         "(west, south, east, north) in degrees.")
-    w, s, e, n = numbers
-    return w, s, e, n
-
-
-def _parse(obj: Any) -> BaseGeometry | tuple[float, float, float, float]:
-    """A shapely geometry, or a bbox (kept apart: a bbox has its own antimeridian rule)."""
-    if isinstance(obj, BaseGeometry):
-        return obj
-    if isinstance(obj, str):
-        text = obj.strip()
-        if not text:
-            raise QueryError(f"The AOI is an empty string: give {_ACCEPTED}.")
-        if text.startswith("{"):
-            try:
-                data = json.loads(text)
-            except ValueError as exc:
-                raise QueryError(f"The AOI string is not valid JSON: {exc}.") from None
-            return _parse(data)
-        if _NUMBERS_RE.match(text):
-            return _bbox_numbers(re.split(r"\s*[,;\s]\s*", text))
-        try:
-            return shapely.from_wkt(text)
-        except Exception:
-            raise QueryError(f"The AOI string {_short(text)} is neither GeoJSON, nor a bbox "
-                             "'west,south,east,north', nor WKT.") from None
-    if isinstance(obj, Mapping):
-        if "type" not in obj and "bbox" in obj:
-            return _bbox_numbers(obj["bbox"])
-        return _from_geojson(obj)
-    if _is_geodataframe_like(obj):
-        return _from_geopandas(obj)
-    if hasattr(obj, "__geo_interface__"):
-        interface = obj.__geo_interface__
-        if isinstance(interface, Mapping):
-            return _from_geojson(interface)
-    if isinstance(obj, Sequence) or hasattr(obj, "__array__"):
-        values = list(obj)
-        numbers = all(isinstance(v, int | float) or hasattr(v, "__float__") for v in values)
-        flat = not any(isinstance(v, Sequence | Mapping) and not isinstance(v, str) for v in values)
-        if values and (numbers or (flat and len(values) in (4, 6))):
-            return _bbox_numbers(values)
-    raise QueryError(f"Cannot use a {type(obj).__name__} as AOI: give {_ACCEPTED}.")
-
-
-# --------------------------------------------------------------------------------------------------
 # Checks
 # --------------------------------------------------------------------------------------------------
 
@@ -284,10 +169,10 @@ def _check_coordinates(geom: BaseGeometry, given: Any) -> None:
 
     coords = shapely.get_coordinates(geom)
     if coords.size == 0:
-        raise QueryError(f"The AOI is empty: {_short(given)}.")
+        raise QueryError(f"The AOI is empty: {short(given)}.")
     if not np.isfinite(coords).all():
         raise QueryError(f"The AOI has coordinates that are not finite numbers (NaN or infinite): "
-                         f"{_short(given)}.")
+                         f"{short(given)}.")
     lon, lat = coords[:, 0], coords[:, 1]
     bad_lat = lat[(lat < -90) | (lat > 90)]
     bad_lon = lon[(lon < -180) | (lon > 180)]
@@ -321,7 +206,7 @@ def _check_order(bounds: tuple[float, float, float, float], given: Any, what: st
         if _inside(swapped, territory):
             fixed = tuple(round(v, 7) for v in swapped)
             raise QueryError(
-                f"The AOI {what} {_short(given)} looks like (latitude, longitude) order: as given it lies at "
+                f"The AOI {what} {short(given)} looks like (latitude, longitude) order: as given it lies at "
                 f"longitudes {w:g}..{e:g}, latitudes {s:g}..{n:g}, while with the axes swapped it lies over "
                 f"{name}. Give longitude first: bbox (west, south, east, north) = {fixed}, GeoJSON "
                 "[lon, lat]. If you meant the place as given, pass check_order=False.")
@@ -339,103 +224,13 @@ def _repair(geom: BaseGeometry, repair: bool, given: Any) -> BaseGeometry:
     if geom.geom_type in ("Polygon", "MultiPolygon"):
         if not polygons:
             raise QueryError(f"The AOI polygon is not valid ({reason}) and has no area once repaired: "
-                             f"{_short(given)}. Draw it again with at least three distinct corners.")
+                             f"{short(given)}. Draw it again with at least three distinct corners.")
         fixed = shapely.union_all(polygons)
     if fixed.is_empty:
-        raise QueryError(f"The AOI is not valid ({reason}) and is empty once repaired: {_short(given)}.")
+        raise QueryError(f"The AOI is not valid ({reason}) and is empty once repaired: {short(given)}.")
     warnings.warn(f"The AOI was not a valid geometry ({reason}); it was repaired with shapely.make_valid.",
                   AOIWarning, stacklevel=4)
     return fixed
-
-
-# --------------------------------------------------------------------------------------------------
-# Antimeridian
-# --------------------------------------------------------------------------------------------------
-
-
-def _unwrap_ring(coords: Any) -> list[tuple[float, float]]:
-    out: list[tuple[float, float]] = []
-    offset = 0.0
-    prev = None
-    for x, y in ((float(c[0]), float(c[1])) for c in coords):
-        if prev is not None:
-            dx = x - prev
-            if dx > 180:
-                offset -= 360
-            elif dx < -180:
-                offset += 360
-        prev = x
-        out.append((x + offset, y))
-    return out
-
-
-def _jumps(coords: Any) -> bool:
-    xs = [float(c[0]) for c in coords]
-    return any(abs(b - a) > 180 for a, b in itertools.pairwise(xs))
-
-
-def _split_unwrapped(geom: BaseGeometry) -> list[BaseGeometry]:
-    """Cut a geometry unwrapped beyond ±180° back into [-180, 180]."""
-    import numpy as np
-
-    parts: list[BaseGeometry] = []
-    for shift in (-720, -360, 0, 360, 720):
-        window = box(-180 - shift, -90, 180 - shift, 90)
-        piece = geom.intersection(window)
-        if piece.is_empty:
-            continue
-        moved = shapely.transform(piece, lambda xy, s=shift: np.add(xy, [s, 0.0]))
-        parts.extend(p for p in shapely.get_parts(moved)
-                     if not p.is_empty and (p.area > 0 or p.geom_type != "Polygon"))
-    return parts
-
-
-def _split_part(part: BaseGeometry) -> tuple[list[BaseGeometry], bool]:
-    if part.geom_type == "Polygon":
-        if not _jumps(part.exterior.coords):
-            return [part], False
-        shell = _unwrap_ring(part.exterior.coords)
-        x0 = shell[0][0]
-        holes = []
-        for interior in part.interiors:
-            ring = _unwrap_ring(interior.coords)
-            shift = 360 * round((x0 - ring[0][0]) / 360)
-            holes.append([(x + shift, y) for x, y in ring])
-        unwrapped = shapely.Polygon(shell, holes)
-        return _split_unwrapped(unwrapped), True
-    if part.geom_type == "LineString":
-        if not _jumps(part.coords):
-            return [part], False
-        return _split_unwrapped(shapely.LineString(_unwrap_ring(part.coords))), True
-    return [part], False
-
-
-def _split_antimeridian(geom: BaseGeometry) -> tuple[BaseGeometry, bool]:
-    pieces: list[BaseGeometry] = []
-    crossed = False
-    for part in shapely.get_parts(geom):
-        split, did = _split_part(part)
-        pieces.extend(split)
-        crossed |= did
-    if not crossed:
-        return geom, False
-    kinds = {p.geom_type for p in pieces}
-    if kinds == {"Polygon"}:
-        return shapely.MultiPolygon(pieces), True
-    if kinds == {"LineString"}:
-        return shapely.MultiLineString(pieces), True
-    return shapely.GeometryCollection(pieces), True
-
-
-def _crossing_bbox(geom: BaseGeometry) -> tuple[float, float, float, float]:
-    """RFC 7946 bbox of a geometry split at the antimeridian: west is the east side's westmost."""
-    parts = list(shapely.get_parts(geom))
-    east = [p.bounds for p in parts if (p.bounds[0] + p.bounds[2]) / 2 >= 0]
-    west = [p.bounds for p in parts if (p.bounds[0] + p.bounds[2]) / 2 < 0]
-    _, s, _, n = geom.bounds
-    if not east or not west:
-        return tuple(geom.bounds)
-    return (min(b[0] for b in east), s, max(b[2] for b in west), n)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -459,10 +254,10 @@ def _from_bbox(bbox: tuple[float, float, float, float], given: Any, check_order:
                crs: Any) -> AOI:
     w, s, e, n = bbox
     if not all(math.isfinite(v) for v in bbox):
-        raise QueryError(f"The AOI bbox {_short(given)} has values that are not finite numbers.")
+        raise QueryError(f"The AOI bbox {short(given)} has values that are not finite numbers.")
     if crs is not None:
         if w >= e or s >= n:
-            raise QueryError(f"The AOI bbox {_short(given)} must be (xmin, ymin, xmax, ymax) with "
+            raise QueryError(f"The AOI bbox {short(given)} must be (xmin, ymin, xmax, ymax) with "
                              "xmin < xmax and ymin < ymax.")
         return _finish(_reproject(box(w, s, e, n), crs), given, check_order, repair=True, what="bbox")
     for lat in (s, n):
@@ -470,21 +265,21 @@ def _from_bbox(bbox: tuple[float, float, float, float], given: Any, check_order:
             hint = (" It looks like (south, west, north, east) or (lat, lon) order: give "
                     f"(west, south, east, north) = {(s, w, n, e)}." if -90 <= w <= 90 and -90 <= e <= 90
                     else " Give degrees (EPSG:4326), or pass crs=... to have it reprojected.")
-            raise QueryError(f"The AOI bbox {_short(given)} has latitude {lat:g}, outside [-90, 90].{hint}")
+            raise QueryError(f"The AOI bbox {short(given)} has latitude {lat:g}, outside [-90, 90].{hint}")
     for lon in (w, e):
         if not -180 <= lon <= 180:
-            raise QueryError(f"The AOI bbox {_short(given)} has longitude {lon:g}, outside [-180, 180]. Give "
+            raise QueryError(f"The AOI bbox {short(given)} has longitude {lon:g}, outside [-180, 180]. Give "
                              "degrees (EPSG:4326), or pass crs=... to have it reprojected.")
     if s > n:
-        raise QueryError(f"The AOI bbox {_short(given)} has south ({s:g}) > north ({n:g}): give "
+        raise QueryError(f"The AOI bbox {short(given)} has south ({s:g}) > north ({n:g}): give "
                          f"(west, south, east, north) = {(w, n, e, s)}.")
     if s == n or w == e:
-        raise QueryError(f"The AOI bbox {_short(given)} has no area (west == east or south == north): give "
+        raise QueryError(f"The AOI bbox {short(given)} has no area (west == east or south == north): give "
                          "a Point geometry for a single place.")
     if w > e:
         if not (w > 0 > e):
             raise QueryError(
-                f"The AOI bbox {_short(given)} has west ({w:g}) > east ({e:g}). A bbox crossing the "
+                f"The AOI bbox {short(given)} has west ({w:g}) > east ({e:g}). A bbox crossing the "
                 f"antimeridian goes from a positive west to a negative east, e.g. (170, -10, -170, 10); "
                 f"if you meant the box from {e:g} to {w:g}, give (west, south, east, north) = "
                 f"{(e, s, w, n)}.")
@@ -497,12 +292,12 @@ def _from_bbox(bbox: tuple[float, float, float, float], given: Any, check_order:
 
 def _finish(geom: BaseGeometry, given: Any, check_order: bool, repair: bool, what: str = "geometry") -> AOI:
     if geom.is_empty:
-        raise QueryError(f"The AOI is empty: {_short(given)}.")
+        raise QueryError(f"The AOI is empty: {short(given)}.")
     _check_coordinates(geom, given)
-    geom, crossed = _split_antimeridian(geom)
+    geom, crossed = split_antimeridian(geom)
     geom = _repair(geom, repair, given)
     if crossed:
-        bbox = _crossing_bbox(geom)
+        bbox = crossing_bbox(geom)
     else:
         minx, miny, maxx, maxy = (float(v) for v in geom.bounds)
         bbox = (minx, miny, maxx, maxy)
@@ -552,7 +347,7 @@ def as_aoi(obj: AOILike, *, crs: Any = None, check_order: bool = True, repair: b
     """
     if isinstance(obj, AOI):
         return obj
-    parsed = _parse(obj)
+    parsed = parse(obj)
     if isinstance(parsed, tuple):
         return _from_bbox(parsed, obj, check_order, crs)
     geom = parsed

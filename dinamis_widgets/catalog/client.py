@@ -1,4 +1,9 @@
-"""Open a catalogue: a pystac-client ``Client`` for a profile (``twin``, ``dinamis``...) or any STAC API URL.
+"""Open a catalogue: a :class:`DinamisClient` for a profile (``twin``, ``dinamis``...) or any STAC API URL.
+
+:class:`DinamisClient` is a pystac-client ``Client`` that also knows its catalogue profile (which signing
+service signs its assets) and keeps the queryables it fetched. It recognises conformance classes of any
+STAC API 1.x version, so pystac-client does not warn about extensions the API does declare. Nothing here
+changes the process's warning filters.
 
 Examples
 --------
@@ -9,16 +14,18 @@ With the settings pointing at a catalogue (``dinamis_widgets.twin.start()`` does
     client = dw.open_catalog("theia")          # a named profile
     client = dw.open_catalog("https://stac.example.org/")
     client.dinamis_profile.signing_endpoint    # what later steps sign with
+    profile_of(client)                         # the same, for any pystac-client Client
 """
 
 from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pystac
+from pystac_client import Client, ConformanceClasses
 
 from ..errors import ConfigurationError, DinamisError, NotSignableError, SearchError
 from ..http import RetryPolicy, service_message
@@ -27,14 +34,105 @@ from ..signing.client import Signer
 from ..signing.dispatch import sign_inplace
 from ..signing.validity import ValidityLike, parse_validity
 from ..warnings import NotSignableWarning
+from .conformance import stac_api_pattern
 
 if TYPE_CHECKING:
-    from pystac_client import Client
+    from pystac_client import Modifiable
+    from pystac_client.stac_api_io import StacApiIO, Timeout
+    from requests import Request
 
-__all__ = ["SigningModifier", "default_catalog", "open_catalog", "profile_of"]
+__all__ = ["DinamisClient", "SigningModifier", "default_catalog", "open_catalog", "profile_of"]
 
-#: Attribute of the returned ``Client`` holding its :class:`~dinamis_widgets.settings.Profile`.
-PROFILE_ATTR = "dinamis_profile"
+
+class DinamisClient(Client):
+    """A pystac-client ``Client`` that knows its catalogue profile and keeps the queryables it fetched.
+
+    :func:`open_catalog` returns one; ``DinamisClient.open(url, profile=...)`` opens one as
+    ``Client.open`` does. Everything of pystac-client's ``Client`` works the same, with two differences:
+
+    - :meth:`conforms_to` accepts a conformance class declared in any STAC API 1.x version (stac-fastapi
+      declares ``https://api.stacspec.org/v1.1.0/item-search#sort``), where pystac-client knows 1.0 only
+      and would warn that the API does not conform to what it declares;
+    - :attr:`dinamis_profile` holds the :class:`~dinamis_widgets.settings.Profile` (STAC API, signing
+      service, signable hosts), and :attr:`queryables_cache` what
+      :func:`~dinamis_widgets.fetch_queryables` read.
+
+    Examples
+    --------
+    ::
+
+        client = DinamisClient.open("https://api.stac.teledetection.fr/")
+        client.dinamis_profile.name          # 'dinamis': the profile of that URL
+        client.conforms_to("SORT")           # True, though the API declares sort in STAC API 1.1
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # pystac builds clients with Catalog's arguments (from_dict, clone): they all go to Client
+        super().__init__(*args, **kwargs)
+        self._profile: Profile | None = None
+        #: Queryables read by :func:`~dinamis_widgets.fetch_queryables`: sorted collection ids -> schemas.
+        self.queryables_cache: dict[tuple[str, ...], dict[str, dict[str, Any]]] = {}
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        headers: dict[str, str] | None = None,
+        parameters: dict[str, Any] | None = None,
+        ignore_conformance: bool | None = None,
+        modifier: Callable[[Modifiable], None] | None = None,
+        request_modifier: Callable[[Request], Request | None] | None = None,
+        stac_io: StacApiIO | None = None,
+        timeout: Timeout | None = None,
+        *,
+        profile: Profile | None = None,
+    ) -> DinamisClient:
+        """``Client.open``, with the catalogue ``profile`` (the one of ``url`` by default).
+
+        As ``Client.open``, it warns (``pystac_client.warnings.NoConformsTo``) when the landing page
+        declares no conformance classes: that URL is a static catalogue, not an API to search.
+
+        Parameters
+        ----------
+        url, headers, parameters, ignore_conformance, modifier, request_modifier, stac_io, timeout
+            As for pystac-client's ``Client.open``.
+        profile
+            The :class:`~dinamis_widgets.settings.Profile` of the catalogue; None: found from ``url``
+            (:func:`~dinamis_widgets.profile_for`) when first asked for.
+        """
+        client = super().open(url, headers=headers, parameters=parameters,
+                              ignore_conformance=ignore_conformance, modifier=modifier,
+                              request_modifier=request_modifier, stac_io=stac_io, timeout=timeout)
+        if not isinstance(client, DinamisClient):  # pragma: no cover - Client.open builds a cls
+            raise TypeError(f"pystac-client's Client.open returned a {type(client).__name__}")
+        client._profile = profile
+        return client
+
+    @property
+    def dinamis_profile(self) -> Profile:
+        """The catalogue profile: the one given to :meth:`open`, else the one of the client's URL."""
+        if self._profile is None:
+            self._profile = profile_for(self.get_self_href())
+        return self._profile
+
+    def conforms_to(self, conformance_class: ConformanceClasses | str) -> bool:
+        """Whether the API declares a conformance class, in any STAC API 1.x version.
+
+        Parameters
+        ----------
+        conformance_class
+            A ``pystac_client.ConformanceClasses``, or its name (``"SORT"``, ``"FILTER"``...).
+        """
+        if super().conforms_to(conformance_class):
+            return True
+        if isinstance(conformance_class, str):
+            conformance_class = ConformanceClasses.get_by_name(conformance_class)
+        pattern = stac_api_pattern(conformance_class.value)
+        return any(pattern.match(uri) for uri in self.get_conforms_to())
+
+    def __repr__(self) -> str:
+        name = self._profile.name if self._profile is not None else None
+        return f"<DinamisClient id={self.id}" + (f" profile={name!r}>" if name else ">")
 
 
 class SigningModifier:
@@ -83,8 +181,8 @@ def open_catalog(
     headers: Mapping[str, str] | None = None,
     timeout: float | None = None,
     settings: Settings | None = None,
-) -> Client:
-    """Open a catalogue's STAC API as a pystac-client ``Client``.
+) -> DinamisClient:
+    """Open a catalogue's STAC API as a :class:`DinamisClient` (a pystac-client ``Client``).
 
     Results are *signed on demand*: by default the client returns items as the catalogue serves them, with
     their plain (unsigned) asset hrefs. Nothing is signed at search time, so a search costs no request to
@@ -116,8 +214,9 @@ def open_catalog(
 
     Returns
     -------
-    pystac_client.Client
-        With the profile in its ``dinamis_profile`` attribute (STAC API, signing service, signable hosts).
+    DinamisClient
+        A pystac-client ``Client`` with the profile in its ``dinamis_profile`` property (STAC API,
+        signing service, signable hosts).
 
     Raises
     ------
@@ -137,7 +236,6 @@ def open_catalog(
         client.dinamis_profile.name                   # 'twin' when a twin runs here
         signed = open_catalog("twin", sign=True, validity="3h")
     """
-    from pystac_client import Client
     from pystac_client.exceptions import APIError
     from pystac_client.stac_api_io import StacApiIO
 
@@ -155,9 +253,7 @@ def open_catalog(
     where = f"the STAC API at {url} (profile {profile.name!r})" if profile.name != url else (
         f"the STAC API at {url}")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            client = Client.open(url, modifier=modifier, stac_io=stac_io)
+        return DinamisClient.open(url, modifier=modifier, stac_io=stac_io, profile=profile)
     except APIError as exc:
         status = getattr(exc, "status_code", None)
         if status is None:
@@ -170,27 +266,24 @@ def open_catalog(
             "URL of the API's root (e.g. https://api.stac.teledetection.fr/).") from None
     except DinamisError:
         raise
-    setattr(client, PROFILE_ATTR, profile)
-    return client
 
 
 def profile_of(client: Any) -> Profile:
-    """The catalogue profile of a client: the one :func:`open_catalog` attached, else the one of its URL.
+    """The catalogue profile of a client: a :class:`DinamisClient`'s own, else the one of its URL.
 
-    A typed way to read ``client.dinamis_profile`` (signing service, signable hosts), which also works
-    for a ``Client`` opened with pystac-client directly.
+    Reads ``client.dinamis_profile`` (signing service, signable hosts), and also works for a ``Client``
+    opened with pystac-client directly.
     """
-    profile = getattr(client, PROFILE_ATTR, None)
-    if isinstance(profile, Profile):
-        return profile
+    if isinstance(client, DinamisClient):
+        return client.dinamis_profile
     return profile_for(client.get_self_href())
 
 
 _default_lock = threading.Lock()
-_default: tuple[Settings, Any] | None = None
+_default: tuple[Settings, DinamisClient] | None = None
 
 
-def default_catalog() -> Client:
+def default_catalog() -> DinamisClient:
     """The client of the active profile, opened once per settings (rebuilt when the settings change)."""
     global _default
     settings = get_settings()

@@ -7,7 +7,9 @@ queryables. Filters go as CQL2-JSON by POST (stac-fastapi refuses cql2-text by P
 
 Errors: an invalid query raises :class:`~dinamis_widgets.errors.QueryError` before any request; an API
 that fails raises :class:`~dinamis_widgets.errors.SearchError` with the HTTP status and the service's own
-message.
+message. The search never changes the process's warning filters (it may run in a worker thread): it sends
+pystac-client only what the API declares, so pystac-client has nothing to warn about with a
+:class:`~dinamis_widgets.catalog.client.DinamisClient`.
 
 Examples
 --------
@@ -32,8 +34,9 @@ from typing import TYPE_CHECKING, Any
 from ..errors import QueryError, SearchError
 from ..http import service_message
 from ..warnings import SearchWarning
-from .client import PROFILE_ATTR, default_catalog, open_catalog
-from .query import Query, fetch_queryables
+from .client import DinamisClient, default_catalog, open_catalog
+from .query import Query
+from .queryables import fetch_queryables
 from .results import Results
 
 if TYPE_CHECKING:
@@ -43,7 +46,6 @@ __all__ = ["search", "search_pages"]
 
 _QUERY_FIELDS = ("collections", "aoi", "bbox", "intersects", "datetime", "filters", "ids", "sortby", "limit",
                  "max_items", "fields", "cql2")
-
 
 
 def _build_query(query: Query | None, fields: dict[str, Any]) -> Query:
@@ -71,8 +73,7 @@ def _client(catalog: Any) -> Client:
 
 def _where(client: Any) -> tuple[str, str]:
     url = client.get_self_href() or "?"
-    profile = getattr(client, PROFILE_ATTR, None)
-    name = getattr(profile, "name", None)
+    name = client.dinamis_profile.name if isinstance(client, DinamisClient) else None
     text = f"the STAC API at {url}" + (f" (profile {name!r})" if name and name != url else "")
     return url, text
 
@@ -92,13 +93,14 @@ def _prepare(query: Query, client: Any, validate: bool) -> tuple[dict[str, Any],
         queryables = fetch_queryables(client, query.collections)
     kwargs = query.to_search_kwargs(client, queryables)
     kwargs.pop("max_items", None)  # paging and truncation are done here, to know whether more match
+    from pystac_client import ConformanceClasses
     from pystac_client.exceptions import APIError
 
+    if hasattr(client, "conforms_to") and not client.conforms_to(ConformanceClasses.ITEM_SEARCH):
+        raise SearchError(f"Cannot search {_where(client)[1]}: it does not declare item search (its "
+                          "conformance classes lack https://api.stacspec.org/v1.0.0/item-search).")
     try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", module="pystac_client")
-            warnings.filterwarnings("ignore", message=".*does not conform.*")
-            item_search = client.search(**kwargs, method="POST")
+        item_search = client.search(**kwargs, method="POST")
     except APIError as exc:
         raise _error(exc, client) from None
     except (ValueError, TypeError, NotImplementedError) as exc:
@@ -112,9 +114,7 @@ def _pages(item_search: Any, client: Any) -> Iterator[dict[str, Any]]:
     iterator = item_search.pages_as_dicts()
     while True:
         try:
-            with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=".*does not conform.*")
-                page = next(iterator)
+            page = next(iterator)
         except StopIteration:
             return
         except APIError as exc:

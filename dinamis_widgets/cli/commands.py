@@ -231,14 +231,10 @@ def _one_line(message: str) -> str:
 
 
 def _run_sign(args: argparse.Namespace) -> int:
-    import warnings
-
     from ..errors import AuthenticationError, HTTPServiceError
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            records = _sign_targets(args)
+        records = _sign_targets(args)
     except AuthenticationError as exc:
         print(f"dinamis-widgets: error: {_one_line(exc.message)}", file=sys.stderr)
         return 2

@@ -272,7 +272,7 @@ class SearchPanel(widgets.VBox):
         self.collection_info.value = "".join(rows) or f"<i>{html.escape(t('all_collections', self.lang))}</i>"
 
     def _load_queryables(self, ids: tuple[str, ...]) -> None:
-        from ..catalog.query import fetch_queryables
+        from ..catalog.queryables import fetch_queryables
 
         client = self.client
         what = ", ".join(ids) or t("catalogue", self.lang)
