@@ -30,7 +30,7 @@ from .i18n import DEFAULT_LANG, t
 
 __all__ = ["OPERATORS", "CriteriaEditor", "CriterionRow", "parse_value"]
 
-#: Operators offered (those of :class:`dinamis_widgets.catalog.query.Filter`).
+#: Operators offered (those of :class:`dinamis_widgets.Filter`).
 OPERATORS = ("=", "<>", "<", "<=", ">", ">=", "like", "in", "isNull")
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _FLOAT_RE = re.compile(r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?$")

@@ -103,7 +103,7 @@ class QueryableFilters(widgets.VBox):
     Attributes
     ----------
     queryables : dict
-        Property name -> JSON schema (what :func:`dinamis_widgets.catalog.query.fetch_queryables` returns);
+        Property name -> JSON schema (what :func:`dinamis_widgets.fetch_queryables` returns);
         setting it rebuilds the widgets.
     controls : dict
         Property name -> its widget (``FloatRangeSlider`` or ``SelectMultiple``).

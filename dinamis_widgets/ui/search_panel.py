@@ -1,7 +1,7 @@
 """The search panel: catalogue, collections, dates, generated filters, free criteria, area, search.
 
 :class:`SearchPanel` composes the core: :func:`~dinamis_widgets.catalog.client.open_catalog` for the catalogue
-picker, :func:`~dinamis_widgets.catalog.query.fetch_queryables` for the filter widgets,
+picker, :func:`~dinamis_widgets.fetch_queryables` for the filter widgets,
 :class:`~dinamis_widgets.Query` for the query (``panel.query``, and ``panel.query_code`` the same
 as code), and :func:`~dinamis_widgets.search_pages` to fetch results page by page in a background
 thread. Errors are shown in the panel's status line, never as a traceback.
@@ -33,6 +33,7 @@ import traitlets
 from traitlets import Bool, Dict, Instance, Int, Tuple, Unicode, observe, validate
 
 from ..catalog.aoi import AOI
+from ..catalog.client import profile_of
 from ..catalog.results import Results
 from ..errors import ConfigurationError, DinamisError
 from ..settings import get_settings
@@ -230,7 +231,7 @@ class SearchPanel(widgets.VBox):
         self._collection_info = {s["id"]: s for s in sorted(summaries, key=lambda s: s["id"])}
         self.collection_select.options = [(self._collection_label(s), s["id"])
                                            for s in self._collection_info.values()]
-        name = getattr(getattr(client, "dinamis_profile", None), "name", self.profile)
+        name = profile_of(client).name
         self._connected_text = t("connected", self.lang, name=name, n=len(summaries))
         self.status.success(self._connected_text)
         wanted = tuple(i for i in self.collections if i in self._collection_info)
