@@ -77,8 +77,8 @@ Examples
 >>> from dinamis_widgets import settings
 >>> with settings.override(profile="theia", ttl_margin=600):
 ...     s = settings.get_settings()
-...     print(s.active_profile().stac_api, s.ttl_margin)
-https://theia.stac.teledetection.fr/ 600
+...     print(s.active_profile().name, s.ttl_margin)
+theia 600
 >>> settings.profile_for("dinamis").signing_endpoint
 'https://signing.stac.teledetection.fr/'
 """

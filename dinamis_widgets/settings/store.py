@@ -26,13 +26,14 @@ Examples
 >>> from pathlib import Path
 >>> with tempfile.TemporaryDirectory() as folder:
 ...     path = Path(folder) / "config.toml"
-...     _ = path.write_text("ttl_margin = 900\\n")
+...     _ = path.write_text('[profiles.mine]\\nstac_api = "https://a.example.org/"\\n')
 ...     with override(config_file=path):
-...         before = get_settings().ttl_margin
-...         _ = path.write_text("ttl_margin = 600\\n")   # seen at once: this process wrote a file
-...         after = get_settings().ttl_margin
+...         before = profile_for("mine").stac_api
+...         # rewritten, same size: seen at once, as this process wrote a file
+...         _ = path.write_text('[profiles.mine]\\nstac_api = "https://b.example.org/"\\n')
+...         after = profile_for("mine").stac_api
 >>> before, after
-(900, 600)
+('https://a.example.org/', 'https://b.example.org/')
 >>> get_settings() is get_settings()   # nothing changed in between: the same object
 True
 """
