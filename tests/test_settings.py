@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import os
 import pickle
+import subprocess
+import sys
+import threading
+import time
+import timeit
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +29,7 @@ from dinamis_widgets.settings import (
     reload_settings,
     set_settings,
 )
+from dinamis_widgets.settings import store as settings_store
 
 
 @pytest.fixture(autouse=True)
@@ -332,6 +339,157 @@ def test_cached_until_something_changes(clean_env: Path, monkeypatch: pytest.Mon
     path.write_text("retry_total = 2  # longer\n")
     os.utime(path, ns=(1, 1))
     assert get_settings().retry_total == 2
+
+
+def _write_elsewhere(path: Path, text: str) -> None:
+    """Write a file from another process: no audit event in this one (as when an editor saves it)."""
+    code = f"open({str(path)!r}, 'w').write({text!r})"
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def _wait_for(condition: Any, timeout: float) -> float:
+    start = time.monotonic()
+    while not condition():
+        assert time.monotonic() - start < timeout, "not seen in time"
+        time.sleep(0.01)
+    return time.monotonic() - start
+
+
+def test_a_cached_read_reads_no_variable_and_stats_no_file(clean_env: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings_store, "CHECK_INTERVAL", 60.0)
+    _write_config(clean_env, "ttl_margin = 900\n")
+    first = reload_settings()
+    assert settings_store._changes.active  # the audit hook runs
+    calls = {"stat": 0, "env": 0}
+    real_stat, environ_type = os.stat, type(os.environ)
+    real_getitem = environ_type.__getitem__
+
+    def counting_stat(*args: Any, **kwargs: Any) -> Any:
+        calls["stat"] += 1
+        return real_stat(*args, **kwargs)
+
+    def counting_getitem(self: Any, key: str) -> Any:
+        calls["env"] += 1
+        return real_getitem(self, key)
+
+    monkeypatch.setattr(os, "stat", counting_stat)
+    monkeypatch.setattr(environ_type, "__getitem__", counting_getitem)
+    for _ in range(1000):
+        assert get_settings() is first
+    assert calls == {"stat": 0, "env": 0}
+    # a change made in this process is still seen at the next call
+    monkeypatch.setenv("TLD_TTL_MARGIN", "60")
+    assert get_settings().ttl_margin == 60
+    assert calls["stat"] >= 1 and calls["env"] >= len(ENV_VARS)
+
+
+def test_a_cached_read_costs_a_fraction_of_reading_the_variables(clean_env: Path) -> None:
+    get_settings()
+    n = 2000
+    cached = min(timeit.repeat(get_settings, number=n, repeat=5)) / n
+    one_pass = min(timeit.repeat(lambda: tuple(map(os.environ.get, ENV_VARS)), number=n, repeat=5)) / n
+    assert cached < one_pass / 5, (cached, one_pass)
+
+
+def test_an_edit_by_another_program_is_seen_within_the_interval(clean_env: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings_store, "CHECK_INTERVAL", 0.2)
+    path = _write_config(clean_env, "ttl_margin = 900\n")
+    assert reload_settings().ttl_margin == 900
+    _write_elsewhere(path, "ttl_margin = 600\n")  # same size
+    assert _wait_for(lambda: get_settings().ttl_margin == 600, timeout=5) < 0.2 + 2
+
+
+def test_without_the_audit_hook_every_call_checks(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings_store._changes, "active", False)  # as if another audit hook refused it
+    monkeypatch.setattr(settings_store, "CHECK_INTERVAL", 60.0)
+    path = _write_config(clean_env, "ttl_margin = 900\n")
+    first = reload_settings()
+    assert first.ttl_margin == 900 and get_settings() is first
+    _write_elsewhere(path, "ttl_margin = 600\n")
+    assert get_settings().ttl_margin == 600
+
+
+def test_equal_settings_keep_the_same_object(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = get_settings()
+    monkeypatch.setenv("TLD_TTL_MARGIN", "1800")  # the default: nothing to build again
+    monkeypatch.setenv("DINAMIS_PROFILE", "")
+    assert get_settings() is first
+    monkeypatch.setenv("TLD_TTL_MARGIN", "1801")
+    assert get_settings() is not first
+
+
+def test_changes_of_other_variables_and_reads_of_files_are_not_counted(
+        clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    counter = settings_store._changes
+    path = _write_config(clean_env, "ttl_margin = 900\n")
+    before = counter.count
+    monkeypatch.setenv("DINAMIS_NOT_A_SETTING", "1")
+    monkeypatch.delenv("DINAMIS_NOT_A_SETTING")
+    path.read_text()
+    assert counter.count == before
+    monkeypatch.setenv("TLD_RETRY_TOTAL", "3")
+    after_env = counter.count
+    monkeypatch.delenv("TLD_RETRY_TOTAL")
+    assert before != after_env != counter.count
+    path.touch()
+    assert counter.count != after_env
+
+
+def test_a_read_between_the_event_and_the_change_does_not_stick(clean_env: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """``os.environ[k] = v`` raises its audit event, then changes the variable: a read in between (by
+    another thread) gets the old value, but must not leave it cached for the next calls."""
+    assert get_settings().ttl_margin == 1800 and settings_store._changes.active
+    inside: list[int] = []
+    armed = [True]
+
+    def read_in_between(event: str, args: tuple[Any, ...]) -> None:  # runs after the settings' own hook
+        if armed[0] and event == "os.putenv" and os.fsdecode(args[0]) == "TLD_TTL_MARGIN":
+            armed[0] = False
+            inside.append(get_settings().ttl_margin)
+
+    sys.addaudithook(read_in_between)  # stays for the process, disarmed
+    try:
+        monkeypatch.setenv("TLD_TTL_MARGIN", "42")
+    finally:
+        armed[0] = False
+    assert inside == [1800]
+    assert get_settings().ttl_margin == 42
+
+
+def test_threads_reading_while_another_changes_a_variable(clean_env: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings_store, "CHECK_INTERVAL", 0.1)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    seen: list[tuple[int, int]] = []  # (phase when the call started, value)
+    phase = [0]
+
+    def reader() -> None:
+        try:
+            while not stop.is_set():
+                started = phase[0]
+                seen.append((started, get_settings().ttl_margin))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for value in range(100, 300):
+            monkeypatch.setenv("TLD_TTL_MARGIN", str(value))
+        assert get_settings().ttl_margin == 299  # the thread that changed it sees it at once
+        phase[0] = 1  # every call that starts now sees it too
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert not errors
+    assert {v for p, v in seen if p == 1} == {299}
 
 
 def test_settings_pickle_and_replace() -> None:

@@ -1,20 +1,25 @@
-"""Command line: ``dinamis-widgets twin``, ``dinamis-widgets sign`` (and, as the toolkit grows, ``lab``)."""
+"""Command line ``dinamis-widgets``: its arguments, and ``main`` (the console script's entry point).
+
+Each command is carried out by a module of its own, imported only when that command runs (so that
+``--help`` is fast): ``twin`` and ``scenes`` by :mod:`~.twin_cmd`, ``sign`` by :mod:`~.sign_cmd`,
+``lab`` by :mod:`~.lab`.
+
+Examples
+--------
+>>> args = build_parser().parse_args(["sign", "ITEM_ID", "--validity", "3h", "--asset", "panchromatic"])
+>>> args.command, args.targets, args.validity, args.asset
+('sign', ['ITEM_ID'], '3h', ['panchromatic'])
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
-import signal
 import sys
-import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from types import FrameType
-from typing import Any
 
-from ..errors import DinamisError, QueryError
+from ..errors import DinamisError
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 
 def _add_twin(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -46,64 +51,18 @@ def _add_scenes(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.set_defaults(func=_run_scenes)
 
 
-def _human(info: dict[str, object]) -> str:
-    env = info["env"]
-    assert isinstance(env, dict)
-    lines = [
-        "DINAMIS twin is running on 127.0.0.1 (Ctrl-C to stop).",
-        f"  STAC API        {info['stac_api']}",
-        f"  signing service {info['signing']}",
-        f"  object store    {info['data']}",
-        f"  demo API key    access-key={info['access_key']}  secret-key={info['secret_key']}",
-        f"  scenes          {info['scenes']}",
-        "",
-        "To point another shell or kernel at it:",
-    ]
-    lines += [f"  export {k}={v}" for k, v in env.items()]
-    return "\n".join(lines)
-
-
 def _run_twin(args: argparse.Namespace) -> int:
-    from .. import twin as twin_mod
+    from .twin_cmd import run_twin
 
-    stop = threading.Event()
-
-    def _on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
-    t = twin_mod.start(seed=args.seed, scene_set=args.scenes,
-                       ports=(args.stac_port, args.signing_port, args.data_port),
-                       configure_environment=False, log_level=args.log_level)
-    try:
-        info = t.info()
-        print(json.dumps(info) if args.json else _human(info), flush=True)
-        while not stop.wait(0.5):
-            if any(p.poll() is not None for p in t._procs):
-                print("a service of the twin exited; stopping", file=sys.stderr)
-                return 1
-        return 0
-    finally:
-        t.stop()
+    return run_twin(seed=args.seed, scene_set=args.scenes,
+                    ports=(args.stac_port, args.signing_port, args.data_port), log_level=args.log_level,
+                    as_json=args.json)
 
 
 def _run_scenes(args: argparse.Namespace) -> int:
-    from ..twin.scenes import generate
+    from .twin_cmd import run_scenes
 
-    s = generate(seed=args.seed, scene_set=args.scene_set, force=args.force)
-    print(s.root)
-    return 0
-
-
-#: The one warning ``sign`` prints (stderr) about GDAL/QGIS versions and signed URLs (DESIGN.md section 4).
-GDAL_WARNING = (
-    "dinamis-widgets: warning: GDAL older than 3.10 (e.g. Debian 12's GDAL 3.6.2, and QGIS built on it "
-    "such as QGIS 3.22) downloads the WHOLE file when it opens a signed URL (OSGeo/gdal issue 7150); "
-    "GDAL >= 3.10 (as in rasterio's wheels) and QGIS built on GDAL >= 3.10 (see QGIS Help > About) read "
-    "only the parts they need. Set GDAL_DISABLE_READDIR_ON_OPEN=EMPTY_DIR; after expiry QGIS shows a blank "
-    "canvas: sign again."
-)
+    return run_scenes(seed=args.seed, scene_set=args.scene_set, force=args.force)
 
 
 def _add_sign(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -136,125 +95,11 @@ def _add_sign(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=_run_sign)
 
 
-def _is_url(text: str) -> bool:
-    return text.strip().lower().startswith(("http://", "https://"))
-
-
-def _data_assets(item: Any) -> list[str]:
-    """The item's data assets (role ``data``; else all but thumbnails and metadata), MS then PAN first."""
-    keys = [k for k, a in item.assets.items() if "data" in (a.roles or [])] or [
-        k for k, a in item.assets.items() if not {"thumbnail", "overview", "metadata"} & set(a.roles or [])]
-    first = ("multispectral", "panchromatic")
-    return sorted(keys, key=lambda k: (first.index(k) if k in first else len(first), k))
-
-
-def _time_left(seconds: int) -> str:
-    """``3h10``, ``2d 4h``, ``25 min``, ``40 s``."""
-    if seconds < 120:
-        return f"{seconds} s"
-    minutes = round(seconds / 60)
-    days, rest = divmod(minutes, 1440)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    return f"{hours}h{minutes:02d}" if hours else f"{minutes} min"
-
-
-def _expiry_text(expiry: datetime | None) -> tuple[str | None, str | None, str]:
-    if expiry is None:
-        return None, None, "no signature needed: not a host the signing service signs; printed unchanged"
-    utc = expiry.astimezone(UTC)
-    local = expiry.astimezone()
-    left = _time_left(max(0, round((utc - datetime.now(UTC)).total_seconds())))
-    text = (f"expires {local.strftime('%Y-%m-%d %H:%M:%S %Z')} (local time), "
-            f"{utc.strftime('%Y-%m-%d %H:%M:%S')} UTC, in {left}")
-    return utc.isoformat().replace("+00:00", "Z"), local.isoformat(timespec="seconds"), text
-
-
-def _sign_targets(args: argparse.Namespace) -> list[dict[str, Any]]:
-    from ..catalog.client import open_catalog
-    from ..errors import NotSignableError
-    from ..settings import get_settings, profile_for
-    from ..signing.client import Signer
-    from ..signing.rules import check_signable
-    from ..signing.validity import parse_validity
-
-    settings = get_settings()
-    if args.validity is not None:
-        parse_validity(args.validity, maximum=settings.max_validity)
-    profile = profile_for(args.stac_api or args.profile, settings)
-    wanted = args.asset or ["all"]
-    # 1. resolve every input before signing anything
-    jobs: list[dict[str, Any]] = []
-    ids = [t for t in args.targets if not _is_url(t)]
-    found: dict[str, list[Any]] = {}
-    if ids:
-        from ..catalog.searching import search
-
-        client = open_catalog(profile, settings=settings)
-        results = search(ids=ids, catalog=client, sortby=None, max_items=None, validate=False)
-        for item in results:
-            found.setdefault(item.id, []).append(item)
-        missing = [i for i in ids if i not in found]
-        if missing:
-            raise QueryError(f"No item with id {missing[0]!r} in the catalogue at {profile.stac_api} "
-                             f"(profile {profile.name!r}). Copy the id from the catalogue's Information "
-                             "panel (Identifiant), or give an asset URL.")
-    for target in args.targets:
-        if _is_url(target):
-            jobs.append({"input": target, "item": None, "asset": None, "url": target.strip()})
-            continue
-        for item in found[target]:
-            check_signable(item)
-            keys = _data_assets(item) if "all" in wanted else list(dict.fromkeys(wanted))
-            absent = [k for k in keys if k not in item.assets]
-            if absent:
-                raise NotSignableError(f"Item {item.id!r} has no asset {absent[0]!r}; its assets are: "
-                                       f"{', '.join(item.assets)}.")
-            for key in keys:
-                jobs.append({"input": target, "item": item.id, "asset": key, "url": item.assets[key].href})
-    # 2. sign everything in one batched call
-    signer = Signer.from_settings(settings, profile)
-    signed = signer.sign_urls([j["url"] for j in jobs], args.validity)
-    out = []
-    for job in jobs:
-        s = signed[job["url"]]
-        expiry, local, text = _expiry_text(s.expiry)
-        out.append({"input": job["input"], "item": job["item"], "asset": job["asset"], "href": s.href,
-                    "vsicurl": s.vsicurl(), "expiry": expiry, "expiry_local": local, "signed": s.signed,
-                    "note": text})
-    return out
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split())
-
-
 def _run_sign(args: argparse.Namespace) -> int:
-    from ..errors import AuthenticationError, HTTPServiceError
+    from .sign_cmd import run_sign
 
-    try:
-        records = _sign_targets(args)
-    except AuthenticationError as exc:
-        print(f"dinamis-widgets: error: {_one_line(exc.message)}", file=sys.stderr)
-        return 2
-    except HTTPServiceError as exc:
-        print(f"dinamis-widgets: error: {_one_line(exc.message)}", file=sys.stderr)
-        return 1
-    except DinamisError as exc:
-        print(f"dinamis-widgets: error: {_one_line(exc.message)}", file=sys.stderr)
-        return 2
-    if any(r["signed"] for r in records):
-        print(GDAL_WARNING, file=sys.stderr)
-    if args.json:
-        print(json.dumps([{k: v for k, v in r.items() if k != "note"} for r in records], indent=1))
-        return 0
-    for r in records:
-        if r["item"]:
-            print(f"{r['item']} {r['asset']}:")
-        print(r["vsicurl"] if args.vsicurl else r["href"])
-        print(f"  {r['note']}")
-    return 0
+    return run_sign(args.targets, validity=args.validity, assets=args.asset, profile=args.profile,
+                    stac_api=args.stac_api, vsicurl=args.vsicurl, as_json=args.json)
 
 
 def _add_lab(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
