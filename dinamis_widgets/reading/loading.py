@@ -234,10 +234,16 @@ def load(items: Any, bands: str | Sequence[str] | None = None,
 
     Examples
     --------
-    >>> import dinamis_widgets as dw                                   # doctest: +SKIP
-    >>> ds = dw.load(items, bands=["red", "nir"], aoi=(-0.97, 45.93, -0.95, 45.95))  # doctest: +SKIP
-    >>> ds.red.dtype, ds.red.attrs["nodata"]                           # doctest: +SKIP
+    With a catalogue to search (here the offline twin; ``dw.open_catalog`` for the real one):
+
+    >>> import dinamis_widgets as dw
+    >>> items = dw.search(collections=["SPOT67_HCF_GS1"], bbox=(-0.97, 45.93, -0.95, 45.95),
+    ...                   filters={"processing:level": "ORTHO"})
+    >>> ds = dw.load(items, bands=["red", "nir"], aoi=(-0.97, 45.93, -0.95, 45.95))
+    >>> ds.red.dtype, ds.red.attrs["nodata"]
     (dtype('uint16'), 0)
-    >>> ndvi = dw.ndvi(ds).compute()                                   # doctest: +SKIP
+    >>> ndvi = dw.ndvi(ds).compute()
+    >>> bool(-1 <= ndvi.min() <= ndvi.max() <= 1)
+    True
     """
     return prepare_load(items, bands, **arguments).build()

@@ -177,9 +177,12 @@ def plan(items: Any, bands: str | Sequence[str] | None = None, *, estimate: bool
 
     Examples
     --------
-    >>> p = dw.plan(items, bands=["red", "nir"], aoi=(-0.97, 45.93, -0.95, 45.95))  # doctest: +SKIP
-    >>> p.estimated_bytes, p.shape, p.n_tasks                                         # doctest: +SKIP
-    (208834, (1, 372, 262), 6)
+    >>> import dinamis_widgets as dw
+    >>> items = dw.search(collections=["SPOT67_HCF_GS1"], bbox=(-0.97, 45.93, -0.95, 45.95),
+    ...                   filters={"processing:level": "ORTHO"})
+    >>> p = dw.plan(items, bands=["red", "nir"], aoi=(-0.97, 45.93, -0.95, 45.95))
+    >>> p.shape[1:], p.estimated_bytes > 0
+    ((378, 269), True)
     """
     from concurrent.futures import ThreadPoolExecutor
 
