@@ -3,7 +3,7 @@
 Three collections, named as the real ones (see the twin's section of README.md for what is modelled
 on evidence and what is assumed):
 
-``spot-6-7-drs`` (layout ``drs``, STAC 1.0.0)
+``spot-6-7-drs`` (layout ``drs``, STAC 1.0.0 items)
     SPOT 6/7 images of the DINAMIS Direct Receiving Station: assets ``src_xs`` (4 bands, file order
     R, G, B, NIR) and ``src_pan``; no ``eo:bands``, no ``raster:bands``, ``proj:epsg``, no DINAMIS
     property. Each item is another product of one of the twin's DINAMIS SPOT acquisitions, on the
@@ -15,7 +15,7 @@ on evidence and what is assumed):
     ``EDG_R1``/``EDG_R2`` (outside the swath), ``MG2_R1``/``MG2_R2`` (water, clouds, snow) and the
     ``MD`` metadata file; ``proj:code`` on each asset; ``sat:relative_orbit``, ``eo:cloud_cover``,
     ``s2:mgrs_tile``. The twin cuts a 6 km x 6 km window of the tile around a site.
-``super-sentinel-2-l2a`` (layout ``superres``, STAC 1.0.0)
+``super-sentinel-2-l2a`` (layout ``superres``, STAC 1.0.0 items)
     Sentinel-2 B4, B3, B2, B8 super-resolved to 1.5 m: one int16 multi-band ``img`` asset.
 """
 
@@ -52,7 +52,7 @@ MTD_COLLECTIONS: dict[str, CollectionDef] = {
             "Station, hosted by the Maison de la Télédétection (MTD): multispectral (src_xs, 4 "
             "bands, 6 m) and panchromatic (src_pan, 1.5 m).",
             "MTD", "DINAMIS DRS", "sm1-gdc", SENSORS["spot67"],
-            ("SPOT", "SPOT-6", "SPOT-7", "DRS", "France"), layout=DRS, stac_version="1.0.0",
+            ("SPOT", "SPOT-6", "SPOT-7", "DRS", "France"), layout=DRS, item_stac_version="1.0.0",
         ),
         CollectionDef(
             "sentinel2-l2a-theia", "Sentinel-2 images, level 2A",
@@ -60,14 +60,15 @@ MTD_COLLECTIONS: dict[str, CollectionDef] = {
             "(FRE) of the 10 m and 20 m bands, one COG per band, with THEIA's cloud (CLM), edge "
             "(EDG) and geophysical (MG2) masks.",
             "MTD", "CNES, CESBIO", "sm1-gdc-theia", SENSORS["s2"],
-            ("Sentinel-2", "THEIA", "MAJA", "L2A", "France"), layout=THEIA, stac_version="1.1.0",
+            ("Sentinel-2", "THEIA", "MAJA", "L2A", "France"), layout=THEIA,
         ),
         CollectionDef(
             "super-sentinel-2-l2a", "Sentinel-2 images enhanced to 1.5m",
             "Synthetic Sentinel-2 bands (B4, B3, B2, B8) enhanced to 1.5 m with a deep network "
             "trained with Spot-6/7 imagery, over selected sites.",
             "MTD", "INRAE", "sm1-gdc", SENSORS["s2-sr"],
-            ("Sentinel-2", "super-resolution", "INRAE"), layout=SUPERRES, stac_version="1.0.0",
+            ("Sentinel-2", "super-resolution", "INRAE"), layout=SUPERRES,
+            item_stac_version="1.0.0",
         ),
     )
 }

@@ -63,8 +63,8 @@ class CollectionDef:
         elsewhere (Regards: orderable, never streamed).
     layout
         Shape of the items (see the module docstring).
-    stac_version
-        STAC version of the collection and its items.
+    item_stac_version
+        STAC version of the items (collections are STAC 1.1.0).
     """
 
     id: str
@@ -76,7 +76,7 @@ class CollectionDef:
     sensor: Sensor
     keywords: tuple[str, ...] = field(default_factory=tuple)
     layout: str = DINAMIS
-    stac_version: str = "1.1.0"
+    item_stac_version: str = "1.1.0"
 
     @property
     def hosted(self) -> bool:

@@ -1,12 +1,15 @@
 """STAC items and collections shaped like the MTD STAC API's, as plain dicts.
 
-``spot-6-7-drs`` and ``super-sentinel-2-l2a`` are STAC 1.0.0 with projection v1.1.0 (``proj:epsg``:
-on the item for DRS, on the ``img`` asset for the super-resolved images); ``sentinel2-l2a-theia`` is
-STAC 1.1.0 with eo v1.1.0 (``eo:cloud_cover`` only), projection v2.0.0 (``proj:code``,
-``proj:shape``, ``proj:transform``, ``proj:bbox`` on each raster asset), sat v1.0.0
-(``sat:relative_orbit``) and processing v1.2.0 (``processing:version``); its ``s2:mgrs_tile`` is
-not declared as an extension. None carries ``eo:bands``, ``raster:bands``, ``processing:level``
-or a ``dinamis:`` property; the DRS item of a raw product has no projection field at all.
+Items of ``spot-6-7-drs`` and ``super-sentinel-2-l2a`` are STAC 1.0.0 with projection v1.1.0
+(``proj:epsg``: on the item for DRS, on the ``img`` asset for the super-resolved images), as pystac
+before 1.12 wrote them. Items of ``sentinel2-l2a-theia`` are STAC 1.1.0 with eo v1.1.0
+(``eo:cloud_cover`` only), projection v2.0.0 (``proj:code``, ``proj:shape``, ``proj:transform``,
+``proj:bbox`` on each raster asset), sat v1.0.0 (``sat:relative_orbit``) and processing v1.2.0
+(``processing:version``); their ``s2:mgrs_tile`` is not declared as an extension. None carries
+``eo:bands``, ``raster:bands``, ``processing:level`` or a ``dinamis:`` property; the DRS item of a
+raw product has no projection field at all. Collections are STAC 1.1.0 (only the 1.1.0 core
+schemas are available to validate offline, and stac-api-validator validates every collection the
+API lists).
 """
 
 from __future__ import annotations
@@ -109,7 +112,7 @@ def mtd_item_dict(spec: SceneSpec, result: ItemResult) -> dict[str, Any]:
         extensions = ["eo", "projection", "sat", "processing"]
     return {
         "type": "Feature",
-        "stac_version": spec.collection.stac_version,
+        "stac_version": spec.collection.item_stac_version,
         "stac_extensions": [MTD_STAC_EXTENSIONS[e] for e in extensions],
         "id": spec.item_id,
         "collection": spec.collection_id,
@@ -125,7 +128,7 @@ def mtd_collection_dict(coll: CollectionDef, items: Sequence[dict[str, Any]]) ->
     """The STAC collection ``coll`` (MTD-shaped), with extent and summaries from its ``items``."""
     out: dict[str, Any] = {
         "type": "Collection",
-        "stac_version": coll.stac_version,
+        "stac_version": "1.1.0",
         "stac_extensions": [],
         "id": coll.id,
         "title": coll.title,
