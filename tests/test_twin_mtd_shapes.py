@@ -146,6 +146,19 @@ def test_superres_item(mtd_items: list[dict[str, Any]]) -> None:
         [3.696201, 43.754317], [3.696201, 43.547450]]]}))
 
 
+def test_montpellier_newest_first_starts_with_dinamis_products(twin_items: list[dict[str, Any]]
+                                                               ) -> None:
+    """The Explorer's browser test searches Montpellier and baskets the two newest signable results:
+    they stay DINAMIS SPOT products."""
+    site = shape(_of(twin_items, SUPERRES)[0]["geometry"])
+    here = sorted((i for i in twin_items if shape(i["geometry"]).intersects(site)),
+                  key=lambda i: i["properties"]["datetime"], reverse=True)
+    ortho = [i for i in here if i["properties"].get("processing:level") != "BRUT"]
+    assert [i["collection"] for i in ortho[:2]] == ["SPOT67_HCF_GS1"] * 2
+    assert ortho[1]["properties"]["datetime"] > max(
+        i["properties"]["datetime"] for i in here if i["collection"] in sc.MTD_COLLECTIONS)
+
+
 def test_mtd_items_validate(mtd_items: list[dict[str, Any]], twin: Any) -> None:
     """Extensions as served; core against STAC 1.1.0 (the only core schema available offline),
     which the 1.0.0 items' fields also satisfy."""

@@ -96,18 +96,20 @@ class _S2Acq:
 _ROCHEFORT = _Tile("rochefort", "30TXR")
 _MONTPELLIER = _Tile("montpellier", "31TEJ")
 
+# Over Montpellier, every MTD-shaped item is older than the DINAMIS SPOT item of 2025-07-16, so a
+# search there, newest first, still starts with the two most recent DINAMIS ORTHO products.
 _THEIA_ACQUISITIONS: tuple[_S2Acq, ...] = (
     _S2Acq(_ROCHEFORT, "2025-04-10T11:07:21.458", "sentinel-2b", 137, 0.30),
     _S2Acq(_ROCHEFORT, "2025-06-19T11:06:09.834", "sentinel-2c", 137, 0.0),
     _S2Acq(_ROCHEFORT, "2025-07-26T10:56:31.024", "sentinel-2b", 94, 0.08, swath_from=0.45),
-    _S2Acq(_MONTPELLIER, "2025-07-16T10:40:31.024", "sentinel-2c", 8, 0.0, superres=True),
-    _S2Acq(_MONTPELLIER, "2025-08-25T10:50:29.017", "sentinel-2b", 51, 0.15),
+    _S2Acq(_MONTPELLIER, "2025-06-26T10:40:31.024", "sentinel-2c", 8, 0.0, superres=True),
+    _S2Acq(_MONTPELLIER, "2025-05-07T10:50:29.017", "sentinel-2b", 51, 0.15),
 )
 
 #: DRS products of DINAMIS acquisitions: ``(collection, site, datetime, level)`` of the source.
 _DRS_SOURCES: tuple[tuple[str, str, str, str], ...] = (
     ("SPOT67_HCF_GS1", "rochefort", "2025-06-19T10:41:05.8", ORTHO),
-    ("SPOT67_HCF_GS1", "montpellier", "2025-07-16T10:24:02.3", ORTHO),
+    ("SPOT67_HCF_GS1", "montpellier", "2025-05-12T10:31:44.6", ORTHO),
     ("SPOT67_HCF_GS1", "rochefort", "2026-02-24T10:36:27.2", BRUT),
 )
 
