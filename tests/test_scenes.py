@@ -1,7 +1,9 @@
 """Tests of the twin's scene generator: reproducibility, COG structure, truth, STAC validity.
 
-The default set is generated once per session into a temporary folder (about 15 s on 2 cores).
+The default set is generated once per session into a temporary folder (about 30 s on 2 cores).
 Set ``DINAMIS_BENCH=1`` to also generate the benchmark set (10000 x 10000 MS scene).
+Most tests here are about the DINAMIS-shaped items; tests/test_twin_mtd_shapes.py covers the
+collections shaped like the MTD STAC API's.
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ def items(scene_set: sc.SceneSet) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
+def dinamis_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [it for it in items if it["collection"] in sc.DINAMIS_COLLECTIONS]
+
+
+@pytest.fixture(scope="session")
 def by_id(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {it["id"]: it for it in items}
 
@@ -64,9 +71,11 @@ def _local(scene_set: sc.SceneSet, href: str) -> Path:
 
 
 def _ortho(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The DINAMIS-shaped ORTHO items the twin hosts."""
     return [
         it for it in items
-        if it["properties"]["processing:level"] == "ORTHO"
+        if it["collection"] in sc.DINAMIS_COLLECTIONS
+        and it["properties"]["processing:level"] == "ORTHO"
         and it["assets"]["multispectral"]["href"].startswith(PLACEHOLDER)
     ]
 
@@ -116,7 +125,8 @@ def test_layout(scene_set: sc.SceneSet) -> None:
     assert scene_set.items_path == scene_set.root / "stac" / "items.ndjson"
     assert (scene_set.root / "manifest.json").is_file()
     buckets = sorted(p.name for p in scene_set.data_root.iterdir())
-    assert buckets == ["dinamis-mtd", "dinamis-seasguyane", "quicklooks"]
+    assert buckets == ["dinamis-mtd", "dinamis-seasguyane", "quicklooks", "sm1-gdc",
+                       "sm1-gdc-theia"]
     assert not list(scene_set.root.parent.glob(".*tmp-*"))
 
 
@@ -238,19 +248,21 @@ def test_reproducible_from_seed(
 # ------------------------------------------------------------------------------------ catalogue
 
 
-def test_catalogue_shape(items: list[dict[str, Any]]) -> None:
-    assert 15 <= len(items) <= 25
+def test_catalogue_shape(items: list[dict[str, Any]], dinamis_items: list[dict[str, Any]]) -> None:
+    assert 15 <= len(dinamis_items) <= 25
+    assert len(items) - len(dinamis_items) == 9  # MTD-shaped (tests/test_twin_mtd_shapes.py)
     assert [it["id"] for it in items] == [s.item_id for s in sc.catalogue()]
+    assert items[: len(dinamis_items)] == dinamis_items  # DINAMIS-shaped items come first
     ids = [it["id"] for it in items]
     assert len(set(ids)) == len(ids)
     assert all(re.fullmatch(r"[A-Za-z0-9_\-]+", i) for i in ids)
     assert "SPOT67_HCF_202602241036272_GS1_W001N46_SCENE1" in ids
-    levels = {it["properties"]["processing:level"] for it in items}
+    levels = {it["properties"]["processing:level"] for it in dinamis_items}
     assert levels == {"ORTHO", "BRUT"}
-    for it in items:
+    for it in dinamis_items:
         brut = it["properties"]["processing:level"] == "BRUT"
         assert it["id"].endswith("_BRUT") == brut
-    providers = {it["properties"]["dinamis:provider"] for it in items}
+    providers = {it["properties"]["dinamis:provider"] for it in dinamis_items}
     assert providers == {"MTD", "SEAS Guyane", "Regards"}
     assert {it["collection"] for it in items} == set(sc.COLLECTIONS)
 
@@ -275,7 +287,8 @@ def test_time_series_overlap_and_phenology(items: list[dict[str, Any]]) -> None:
     assert max(means) - min(means) > 0.1
 
 
-def test_properties(items: list[dict[str, Any]]) -> None:
+def test_properties(dinamis_items: list[dict[str, Any]]) -> None:
+    items = dinamis_items
     for it in items:
         p = it["properties"]
         spec = sc.get_spec(it["id"])
@@ -310,10 +323,10 @@ def test_geometry_and_bbox(items: list[dict[str, Any]]) -> None:
         assert list(poly.bounds) == pytest.approx(it["bbox"], abs=1e-9)
 
 
-def test_hrefs_and_buckets(scene_set: sc.SceneSet, items: list[dict[str, Any]],
+def test_hrefs_and_buckets(scene_set: sc.SceneSet, dinamis_items: list[dict[str, Any]],
                            collections: list[dict[str, Any]]) -> None:
     buckets = {"MTD": "dinamis-mtd", "SEAS Guyane": "dinamis-seasguyane"}
-    for it in items:
+    for it in dinamis_items:
         provider = it["properties"]["dinamis:provider"]
         for key, asset in it["assets"].items():
             href = asset["href"]
@@ -333,12 +346,14 @@ def test_hrefs_and_buckets(scene_set: sc.SceneSet, items: list[dict[str, Any]],
             else:
                 assert bucket == buckets[provider]
     for c in collections:
-        assert c["links"] == []
+        if c["id"] in sc.DINAMIS_COLLECTIONS:
+            assert c["links"] == []
 
 
 @pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
-def test_brut_assets_are_plain_tiffs(scene_set: sc.SceneSet, items: list[dict[str, Any]]) -> None:
-    bruts = [it for it in items if it["properties"]["processing:level"] == "BRUT"]
+def test_brut_assets_are_plain_tiffs(scene_set: sc.SceneSet,
+                                    dinamis_items: list[dict[str, Any]]) -> None:
+    bruts = [it for it in dinamis_items if it["properties"]["processing:level"] == "BRUT"]
     assert len(bruts) >= 2
     for it in bruts:
         assert "proj:code" not in it["properties"]
@@ -356,7 +371,7 @@ def test_brut_assets_are_plain_tiffs(scene_set: sc.SceneSet, items: list[dict[st
 
 
 def test_collections(collections: list[dict[str, Any]], items: list[dict[str, Any]]) -> None:
-    assert {c["id"] for c in collections} == set(sc.COLLECTIONS)
+    assert [c["id"] for c in collections] == list(sc.COLLECTIONS)
     for c in collections:
         members = [it for it in items if it["collection"] == c["id"]]
         box = c["extent"]["spatial"]["bbox"][0]
@@ -366,6 +381,8 @@ def test_collections(collections: list[dict[str, Any]], items: list[dict[str, An
         start, end = c["extent"]["temporal"]["interval"][0]
         assert start == min(it["properties"]["datetime"] for it in members)
         assert end == max(it["properties"]["datetime"] for it in members)
+        if c["id"] not in sc.DINAMIS_COLLECTIONS:
+            continue  # tests/test_twin_mtd_shapes.py
         assert set(c["item_assets"]) == {"multispectral", "panchromatic", "thumbnail"}
         assert c["summaries"]["eo:cloud_cover"]["maximum"] == max(
             it["properties"]["eo:cloud_cover"] for it in members)
@@ -480,9 +497,11 @@ def test_expected_ndvi_equals_file_ndvi(scene_set: sc.SceneSet, items: list[dict
         np.testing.assert_array_equal(truth_w, truth[37:248, 120:293])
 
 
-def test_expected_ndvi_rejects_unservable_items(items: list[dict[str, Any]]) -> None:
-    brut = next(it for it in items if it["properties"]["processing:level"] == "BRUT")
-    regards = next(it for it in items if it["properties"]["dinamis:provider"] == "Regards")
+def test_expected_ndvi_rejects_unservable_items(items: list[dict[str, Any]],
+                                                dinamis_items: list[dict[str, Any]]) -> None:
+    brut = next(it for it in dinamis_items if it["properties"]["processing:level"] == "BRUT")
+    regards = next(it for it in dinamis_items
+                   if it["properties"]["dinamis:provider"] == "Regards")
     for it in (brut, regards):
         with pytest.raises(ValueError, match="no georeferenced file"):
             sc.expected_ndvi(it["id"])
@@ -525,8 +544,9 @@ def test_planted_ndvi_at_pan_resolution(scene_set: sc.SceneSet, items: list[dict
 # --------------------------------------------------------------------------------- cloud, snow
 
 
-def test_cloud_and_snow_cover_are_measured(scene_set: sc.SceneSet, items: list[dict[str, Any]]
-                                           ) -> None:
+def test_cloud_and_snow_cover_are_measured(scene_set: sc.SceneSet,
+                                           dinamis_items: list[dict[str, Any]]) -> None:
+    items = dinamis_items
     snowy = 0
     for it in items:
         classes = sc.planted_classes(it["id"])
@@ -574,15 +594,18 @@ def test_offline_validator_never_fetches() -> None:
         OfflineValidator()._get_schema("https://example.com/schema.json")
 
 
-def test_items_and_collections_validate(items: list[dict[str, Any]],
+def test_items_and_collections_validate(dinamis_items: list[dict[str, Any]],
                                         collections: list[dict[str, Any]]) -> None:
+    """DINAMIS-shaped ones; tests/test_twin_mtd_shapes.py validates the MTD-shaped ones."""
     validator = OfflineValidator()
     used = set()
-    for it in items:
+    for it in dinamis_items:
         used.update(it["stac_extensions"])
         assert validate_dict(it, validator=validator)  # the JSON exactly as served
         pystac.Item.from_dict(it).validate(validator=validator)
     for c in collections:
+        if c["id"] not in sc.DINAMIS_COLLECTIONS:
+            continue
         used.update(c["stac_extensions"])
         assert validate_dict(c, validator=validator)
         pystac.Collection.from_dict(c).validate(validator=validator)

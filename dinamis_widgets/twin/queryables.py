@@ -22,6 +22,7 @@ NUMERIC_PROPERTIES: dict[str, tuple[str, str | None]] = {
     "view:sun_elevation": ("Sun elevation", "deg"),
     "view:sun_azimuth": ("Sun azimuth", "deg"),
     "gsd": ("Resolution (ground sample distance)", "m"),
+    "sat:relative_orbit": ("Relative orbit", None),
 }
 #: Text properties: name -> title.
 TEXT_PROPERTIES: dict[str, str] = {
@@ -34,6 +35,8 @@ TEXT_PROPERTIES: dict[str, str] = {
     "dinamis:department": "Department",
     "dinamis:region": "Region",
     "dinamis:city": "City",
+    "s2:mgrs_tile": "MGRS tile",
+    "processing:version": "Processing version",
 }
 _ARRAY_PROPERTIES: dict[str, str] = {"instruments": "Instruments"}
 
@@ -69,6 +72,8 @@ def queryables_for(items: Iterable[dict[str, Any]]) -> list[Queryable]:
                                   "minimum": min(values), "maximum": max(values)}
         if name in ("eo:cloud_cover", "eo:snow_cover"):
             schema.update(minimum=0, maximum=100)
+        if name == "sat:relative_orbit":
+            schema["type"] = "integer"
         if unit:
             schema["unit"] = unit
         out.append((name, schema, "to_float", [coll]))

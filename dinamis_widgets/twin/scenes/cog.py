@@ -2,7 +2,9 @@
 
 COGs are written block by block into an uncompressed temporary GeoTIFF, then copied by GDAL's COG
 driver: 256 x 256 tiles, DEFLATE with horizontal differencing (PREDICTOR=2), AVERAGE overviews down
-to one tile, nodata 0, pixel interleaving (the COG driver's default for multiband images).
+to one tile (NEAREST for masks), pixel interleaving (the COG driver's default for multiband images).
+SPOT and Pléiades files are uint16 with nodata 0; Sentinel-2 files int16 (nodata -10000 for THEIA's)
+and THEIA's masks uint8.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import rasterio
@@ -21,7 +24,7 @@ from rasterio.errors import NotGeoreferencedWarning
 from rasterio.transform import Affine
 from rasterio.windows import Window
 
-__all__ = ["COG_OPTIONS", "write_cog", "write_png", "write_raw_tiff"]
+__all__ = ["COG_OPTIONS", "CogWriter", "write_cog", "write_png", "write_raw_tiff"]
 
 #: Creation options of every COG of the twin.
 COG_OPTIONS: dict[str, str] = {
@@ -48,18 +51,9 @@ def _colorinterp(common_names: Sequence[str]) -> list[ColorInterp]:
     return [ColorInterp.gray] + [ColorInterp.undefined] * (len(common_names) - 1)
 
 
-def write_cog(
-    path: Path,
-    *,
-    shape: tuple[int, int],
-    transform: Sequence[float],
-    epsg: int,
-    band_names: Sequence[str],
-    common_names: Sequence[str],
-    blocks: Iterable[tuple[int, NDArray[np.uint16]]],
-    num_threads: int = 1,
-) -> None:
-    """Write a uint16 COG from row blocks.
+class CogWriter:
+    """Write a COG from row blocks: an uncompressed temporary GeoTIFF, copied by GDAL's COG driver
+    when the writer is closed (``with`` block). The temporary file is removed in any case.
 
     Parameters
     ----------
@@ -71,43 +65,104 @@ def write_cog(
         Affine ``(a, b, c, d, e, f)``.
     epsg
         EPSG code of the CRS.
-    band_names, common_names
-        Band descriptions written in the file, and the ``eo:bands`` common names (to set the
-        colour interpretation of R, G, B files).
-    blocks
-        ``(row_offset, array)`` with arrays of shape ``(bands, rows, cols)``, covering the raster.
+    count, dtype, nodata
+        Bands, data type, and nodata value (``None``: the file declares none).
+    band_names
+        Band descriptions written in the file (``None``: none).
+    common_names
+        The bands' ``eo:bands`` common names, to set the colour interpretation of R, G, B files.
+    resampling
+        Overview resampling (``AVERAGE``; ``NEAREST`` for masks).
     num_threads
         Threads GDAL may use to compress.
     """
-    rows, cols = shape
-    count = len(band_names)
-    tmp = path.with_name(path.name + ".tmp.tif")
-    profile = {
-        "driver": "GTiff",
-        "width": cols,
-        "height": rows,
-        "count": count,
-        "dtype": "uint16",
-        "crs": CRS.from_epsg(epsg),
-        "transform": Affine(*transform),
-        "nodata": 0,
-        "interleave": "pixel",
-        "BIGTIFF": "IF_SAFER",
-    }
-    try:
-        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), rasterio.open(tmp, "w", **profile) as dst:
-            for i, name in enumerate(band_names, start=1):
-                dst.set_band_description(i, name)
-            dst.colorinterp = _colorinterp(common_names)
-            for row_off, data in blocks:
-                window = Window(0, row_off, cols, data.shape[1])
-                dst.write(data, window=window)
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        shape: tuple[int, int],
+        transform: Sequence[float],
+        epsg: int,
+        count: int,
+        dtype: str = "uint16",
+        nodata: float | None = 0,
+        band_names: Sequence[str] | None = None,
+        common_names: Sequence[str] = (),
+        resampling: str = "AVERAGE",
+        num_threads: int = 1,
+    ) -> None:
+        self.path = path
+        self.cols = shape[1]
+        self.options = dict(COG_OPTIONS, OVERVIEW_RESAMPLING=resampling)
+        self.num_threads = num_threads
+        self._tmp = path.with_name(path.name + ".tmp.tif")
+        profile: dict[str, Any] = {
+            "driver": "GTiff",
+            "width": shape[1],
+            "height": shape[0],
+            "count": count,
+            "dtype": dtype,
+            "crs": CRS.from_epsg(epsg),
+            "transform": Affine(*transform),
+            "nodata": nodata,
+            "interleave": "pixel",
+            "BIGTIFF": "IF_SAFER",
+        }
         with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
-            rasterio.shutil.copy(
-                tmp, path, driver="COG", NUM_THREADS=str(num_threads), **COG_OPTIONS
-            )
-    finally:
-        tmp.unlink(missing_ok=True)
+            self._dst = rasterio.open(self._tmp, "w", **profile)
+        try:
+            for i, name in enumerate(band_names or [], start=1):
+                self._dst.set_band_description(i, name)
+            if common_names:
+                self._dst.colorinterp = _colorinterp(common_names)
+        except BaseException:
+            self.close(keep=False)
+            raise
+
+    def write(self, row_off: int, data: NDArray[np.generic]) -> None:
+        """Write ``data`` (``(count, rows, cols)``) from row ``row_off``."""
+        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+            self._dst.write(data, window=Window(0, row_off, self.cols, data.shape[1]))
+
+    def close(self, *, keep: bool = True) -> None:
+        """Close the temporary file and, if ``keep``, copy it as a COG to ``path``."""
+        try:
+            with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+                self._dst.close()
+                if keep:
+                    rasterio.shutil.copy(
+                        self._tmp, self.path, driver="COG", NUM_THREADS=str(self.num_threads),
+                        **self.options,
+                    )
+        finally:
+            self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> CogWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        self.close(keep=exc_type is None)
+
+
+def write_cog(
+    path: Path,
+    *,
+    shape: tuple[int, int],
+    transform: Sequence[float],
+    epsg: int,
+    band_names: Sequence[str],
+    common_names: Sequence[str],
+    blocks: Iterable[tuple[int, NDArray[np.uint16]]],
+    num_threads: int = 1,
+) -> None:
+    """Write a uint16 COG (nodata 0) from row blocks ``(row_offset, (bands, rows, cols) array)``
+    covering the raster (see :class:`CogWriter` for the parameters)."""
+    with CogWriter(path, shape=shape, transform=transform, epsg=epsg, count=len(band_names),
+                   band_names=band_names, common_names=common_names,
+                   num_threads=num_threads) as writer:
+        for row_off, data in blocks:
+            writer.write(row_off, data)
 
 
 def write_raw_tiff(path: Path, data: NDArray[np.uint16], band_names: Sequence[str]) -> None:

@@ -4,7 +4,9 @@ On-disk layout of a generation (``root``)::
 
     root/
       data/<bucket>/<collection>/<item_id>/<file>   object store (buckets dinamis-mtd,
-                                                    dinamis-seasguyane, quicklooks)
+                                                    dinamis-seasguyane, quicklooks, and
+                                                    sm1-gdc, sm1-gdc-theia for the
+                                                    MTD-shaped collections)
       stac/collections.json                         JSON list of collections
       stac/items.ndjson                             one item per line
       manifest.json                                 written last: the generation is complete
@@ -31,14 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from .products import ItemResult, build_item_files
-from .sites import COLLECTIONS, SCENE_SETS, SceneSpec, catalogue
+from .registry import COLLECTIONS, catalogue
+from .specs import SCENE_SETS, SceneSpec
 from .stac import collection_dict, item_dict
 
 __all__ = ["GENERATOR_VERSION", "SceneSet", "default_cache_dir", "generate", "main"]
 
 #: Version of the generator's output; part of the cache folder name. Bump it whenever the pixels
 #: or the JSON of a given seed change.
-GENERATOR_VERSION = "v2"
+GENERATOR_VERSION = "v3"
 MANIFEST = "manifest.json"
 logger = logging.getLogger(__name__)
 
@@ -209,7 +212,7 @@ def generate(
     seed
         Seed of land cover, clouds, texture and footprint jitter.
     scene_set
-        ``"default"`` (21 items, about 110 MB) or ``"bench"`` (adds a 10000 x 10000 MS scene).
+        ``"default"`` (30 items, about 100 MB) or ``"bench"`` (adds a 10000 x 10000 MS scene).
     force
         Regenerate even if ``dest`` holds a complete generation.
     workers
@@ -231,7 +234,7 @@ def generate(
     >>> from dinamis_widgets.twin.scenes import generate
     >>> scenes = generate()  # doctest: +SKIP
     >>> len(scenes.items())  # doctest: +SKIP
-    21
+    30
     """
     if scene_set not in SCENE_SETS:
         raise ValueError(f"unknown scene set {scene_set!r}; choose one of {SCENE_SETS}")

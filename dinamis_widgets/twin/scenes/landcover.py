@@ -36,7 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .noise import ValueNoise, derive_key, hash_unit, smoothstep
-from .sites import SceneSpec
+from .specs import SceneSpec
 
 __all__ = [
     "CANONICAL_BANDS",
@@ -51,8 +51,12 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 MAX_DN = 4095
-#: Order of the columns of the endmember tables (STAC ``eo:bands`` common names).
-CANONICAL_BANDS = ("coastal", "blue", "green", "red", "rededge", "nir")
+#: Order of the columns of the endmember tables: STAC ``eo:bands`` common names, and the second
+#: and third red-edge bands of Sentinel-2 (``rededge2``, ``rededge3``: 740 and 783 nm).
+CANONICAL_BANDS = (
+    "coastal", "blue", "green", "red", "rededge", "nir",
+    "rededge2", "rededge3", "nir08", "swir16", "swir22",
+)
 
 
 class LandCover(IntEnum):
@@ -68,13 +72,16 @@ class LandCover(IntEnum):
     SNOW = 7
 
 
-# Endmember spectra in DN, columns as CANONICAL_BANDS.
-_SOIL = (1150.0, 1250.0, 1500.0, 1750.0, 1950.0, 2100.0)
-_URBAN = (1500.0, 1600.0, 1700.0, 1800.0, 1900.0, 2000.0)
-_WATER = (1400.0, 1300.0, 1150.0, 850.0, 560.0, 420.0)
-_SNOW = (3800.0, 3800.0, 3750.0, 3700.0, 3500.0, 3300.0)
-_VEGETATION = np.array((700.0, 620.0, 1050.0, 330.0, 1900.0, 3500.0))
-_CLOUD = np.array((3700.0, 3650.0, 3600.0, 3550.0, 3550.0, 3500.0))
+# Endmember spectra in DN (Sentinel-2 products store them as reflectance x 10000), columns as
+# CANONICAL_BANDS. In the short-wave infrared, water and snow are dark, vegetation darker than soil.
+_SOIL = (1150.0, 1250.0, 1500.0, 1750.0, 1950.0, 2100.0, 2000.0, 2050.0, 2150.0, 2700.0, 2400.0)
+_URBAN = (1500.0, 1600.0, 1700.0, 1800.0, 1900.0, 2000.0, 1950.0, 1980.0, 2050.0, 2200.0, 2100.0)
+_WATER = (1400.0, 1300.0, 1150.0, 850.0, 560.0, 420.0, 480.0, 440.0, 400.0, 250.0, 180.0)
+_SNOW = (3800.0, 3800.0, 3750.0, 3700.0, 3500.0, 3300.0, 3400.0, 3350.0, 3250.0, 400.0, 350.0)
+_VEGETATION = np.array(
+    (700.0, 620.0, 1050.0, 330.0, 1900.0, 3500.0, 2900.0, 3400.0, 3550.0, 1700.0, 800.0))
+_CLOUD = np.array(
+    (3700.0, 3650.0, 3600.0, 3550.0, 3550.0, 3500.0, 3500.0, 3480.0, 3450.0, 3000.0, 2500.0))
 _BASE_SOIL, _BASE_URBAN, _BASE_WATER, _BASE_SNOW = 0, 1, 2, 3
 _TEXTURE_AMPLITUDE = 0.035
 _CLOUD_EDGE = 0.12  # width of the cloud edge, in cloud-noise units
@@ -224,11 +231,16 @@ NoiseEval = Callable[[ValueNoise], FloatArray]
 
 @dataclass
 class Rendered:
-    """Float band values (before rounding), classes and validity of rendered points."""
+    """Float band values (before rounding), classes and validity of rendered points.
+
+    ``haze`` is the cloud opacity (0: clear, 1: opaque); points classed ``CLOUD`` have
+    ``haze >= 0.5``, and a thin fringe around clouds has ``0 < haze < 0.5``. ``None``: no cloud.
+    """
 
     bands: dict[str, FloatArray]
     classes: NDArray[np.uint8]
     valid: NDArray[np.bool_]
+    haze: FloatArray | None = None
 
 
 def _unit_dir(azimuth_deg: float) -> tuple[float, float]:
@@ -342,7 +354,7 @@ def _render(
         if alpha is not None:
             value = value * (1.0 - alpha) + _CLOUD[j] * alpha
         out[name] = value
-    return Rendered(out, classes, valid)
+    return Rendered(out, classes, valid, alpha)
 
 
 def render_grid(

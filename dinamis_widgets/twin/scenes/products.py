@@ -1,10 +1,12 @@
 """Render and write the files of one item, and measure its cloud and snow cover.
 
-This is the unit of work of the generator (one call per item, run in a process pool).
+This is the unit of work of the generator (one call per item, run in worker processes). Each grid
+of an item is rendered once, block by block, and every file on that grid is written from it.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .landcover import LandCover, render_grid, render_points, to_dn
-from .sites import BRUT, SceneSpec
+from .rasters import RasterAsset, encode, main_keys, needed_keys, raster_assets
+from .specs import BRUT, DINAMIS, DRS, THEIA, SceneSpec
 
 __all__ = ["ItemResult", "build_item_files", "cover_fractions", "raw_points"]
 
@@ -119,61 +122,66 @@ def _pan_value(spec: SceneSpec, bands: dict[str, NDArray[np.float64]]) -> NDArra
     return total
 
 
-def _write_ortho(spec: SceneSpec, folder: Path, counter: _Counter, num_threads: int) -> None:
-    from .cog import write_cog
+def _file_bands(spec: SceneSpec, asset: RasterAsset) -> tuple[list[str] | None, list[str]]:
+    """Band descriptions and common names (for the colour interpretation) written in a file.
 
-    sensor = spec.sensor
-    ms_names = [b.common_name for b in sensor.ms_bands]
-    rows, cols = spec.ms_shape
-
-    def ms_blocks() -> Iterator[tuple[int, NDArray[np.uint16]]]:
-        col_idx = np.arange(cols)
-        for r0, r1 in _row_blocks(rows, cols):
-            out = render_grid(spec, spec.ms_transform, np.arange(r0, r1), col_idx, ms_names)
-            counter.add(out.classes)
-            yield r0, np.stack([to_dn(out.bands[n], out.valid) for n in ms_names])
-
-    write_cog(
-        folder / spec.file_names["multispectral"], shape=spec.ms_shape,
-        transform=spec.ms_transform, epsg=spec.epsg,
-        band_names=[b.name for b in sensor.ms_bands], common_names=ms_names,
-        blocks=ms_blocks(), num_threads=num_threads,
-    )
-    if spec.pan_shape is None or spec.pan_transform is None:
-        return
-    pan_transform = spec.pan_transform
-    prow, pcol = spec.pan_shape
-    pan_inputs = [n for n, _ in sensor.pan_weights]
-
-    def pan_blocks() -> Iterator[tuple[int, NDArray[np.uint16]]]:
-        col_idx = np.arange(pcol)
-        for r0, r1 in _row_blocks(prow, pcol):
-            out = render_grid(spec, pan_transform, np.arange(r0, r1), col_idx, pan_inputs)
-            yield r0, to_dn(_pan_value(spec, out.bands), out.valid)[None]
-
-    write_cog(
-        folder / spec.file_names["panchromatic"], shape=spec.pan_shape,
-        transform=pan_transform, epsg=spec.epsg, band_names=[sensor.pan_band.name],
-        common_names=["pan"], blocks=pan_blocks(), num_threads=num_threads,
-    )
+    SPOT and Pléiades files name their bands; Sentinel-2 files do not.
+    """
+    common = [b.common_name for b in asset.bands]
+    if spec.layout in (DINAMIS, DRS):
+        return [b.name for b in asset.bands], common
+    return None, common if len(asset.bands) > 1 else []
 
 
-def _write_raw(spec: SceneSpec, folder: Path) -> NDArray[np.uint8]:
+def _write_rasters(spec: SceneSpec, assets: list[RasterAsset], paths: dict[str, Path],
+                   counter: _Counter, num_threads: int) -> None:
+    from .cog import CogWriter
+
+    grids: dict[tuple[object, ...], list[RasterAsset]] = {}
+    for asset in assets:
+        grids.setdefault((asset.shape, asset.transform), []).append(asset)
+    for group in grids.values():
+        first = group[0]
+        keys = needed_keys(spec, group)
+        rows, cols = first.shape
+        main = (first.shape, first.transform) == (spec.ms_shape, spec.ms_transform)
+        with contextlib.ExitStack() as stack:
+            writers = []
+            for asset in group:
+                names, common = _file_bands(spec, asset)
+                writers.append(stack.enter_context(CogWriter(
+                    paths[asset.key], shape=asset.shape, transform=asset.transform,
+                    epsg=spec.epsg, count=max(1, len(asset.bands)), dtype=asset.dtype,
+                    nodata=asset.nodata, band_names=names, common_names=common,
+                    resampling="AVERAGE" if asset.kind in ("bands", "pan") else "NEAREST",
+                    num_threads=num_threads,
+                )))
+            col_idx = np.arange(cols)
+            for r0, r1 in _row_blocks(rows, cols):
+                out = render_grid(spec, first.transform, np.arange(r0, r1), col_idx, keys)
+                if main:
+                    counter.add(out.classes)
+                for asset, writer in zip(group, writers, strict=True):
+                    writer.write(r0, encode(spec, asset, out))
+
+
+def _write_raw(spec: SceneSpec, paths: dict[str, Path]) -> NDArray[np.uint8]:
     from .cog import write_raw_tiff
 
     assert spec.raw_shape is not None
     sensor = spec.sensor
-    ms_names = [b.common_name for b in sensor.ms_bands]
+    ms_key, pan_key = main_keys(spec)
+    ms_names = [b.key for b in sensor.ms_bands]
     x, y = raw_points(spec, spec.raw_shape)
     out = render_points(spec, x, y, ms_names)
     valid = np.ones(x.shape, dtype=bool)
     ms = np.stack([to_dn(out.bands[n], valid) for n in ms_names])
-    write_raw_tiff(folder / spec.file_names["multispectral"], ms, [b.name for b in sensor.ms_bands])
+    write_raw_tiff(paths[ms_key], ms, [b.name for b in sensor.ms_bands])
     f = sensor.pan_factor
     px, py = raw_points(spec, (spec.raw_shape[0] * f, spec.raw_shape[1] * f))
     pan_out = render_points(spec, px, py, [n for n, _ in sensor.pan_weights])
     pan = to_dn(_pan_value(spec, pan_out.bands), np.ones(px.shape, dtype=bool))
-    write_raw_tiff(folder / spec.file_names["panchromatic"], pan[None], [sensor.pan_band.name])
+    write_raw_tiff(paths[pan_key], pan[None], [sensor.pan.name])
     return _quicklook(*(ms[ms_names.index(b)] for b in ("red", "green", "blue")))
 
 
@@ -199,15 +207,19 @@ def build_item_files(spec: SceneSpec, data_root: Path, num_threads: int = 1) -> 
     for p in paths.values():
         p.parent.mkdir(parents=True, exist_ok=True)
     counter = _Counter()
-    if spec.hosted and spec.level != BRUT:
-        _write_ortho(spec, paths["multispectral"].parent, counter, num_threads)
+    assets = raster_assets(spec)
+    if assets:
+        _write_rasters(spec, assets, paths, counter, num_threads)
         cloud = counter.percent(LandCover.CLOUD)
         snow = counter.percent(LandCover.SNOW)
     else:
         cloud, snow = cover_fractions(spec)
-    quicklook = _write_raw(spec, paths["multispectral"].parent) if spec.level == BRUT else (
-        _ortho_quicklook(spec)
-    )
-    write_png(paths["thumbnail"], quicklook)
+    quicklook = _write_raw(spec, paths) if spec.level == BRUT and spec.hosted else None
+    if "thumbnail" in paths:
+        write_png(paths["thumbnail"], quicklook if quicklook is not None else _ortho_quicklook(spec))
+    if spec.layout == THEIA:
+        from .theia_metadata import metadata_xml
+
+        paths["MD"].write_bytes(metadata_xml(spec, cloud))
     sizes = {k: p.stat().st_size for k, p in paths.items()}
     return ItemResult(spec.item_id, cloud, snow, sizes)

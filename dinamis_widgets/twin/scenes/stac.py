@@ -1,43 +1,55 @@
-"""STAC 1.1.0 items and collections of the twin, as plain dicts.
+"""STAC items and collections of the twin, as plain dicts.
 
-Extensions: eo v1.1.0 (``eo:bands``, covers), raster v1.1.0 (``raster:bands``), projection v2.0.0
-(``proj:code`` on ORTHO items, ``proj:shape``/``proj:transform``/``proj:bbox`` on each COG asset,
-since MS and PAN grids differ), view v1.0.0 (angles) and processing v1.2.0 (``processing:level`` =
-``ORTHO`` or ``BRUT``). The catalogue's Information fields use the ``dinamis:`` prefix.
+DINAMIS-shaped items (this module) are STAC 1.1.0. Extensions: eo v1.1.0 (``eo:bands``, covers),
+raster v1.1.0 (``raster:bands``), projection v2.0.0 (``proj:code`` on ORTHO items,
+``proj:shape``/``proj:transform``/``proj:bbox`` on each COG asset, since MS and PAN grids differ),
+view v1.0.0 (angles) and processing v1.2.0 (``processing:level`` = ``ORTHO`` or ``BRUT``). The
+catalogue's Information fields use the ``dinamis:`` prefix. MTD-shaped items are written by
+:mod:`.stac_mtd`; :func:`item_dict` and :func:`collection_dict` serve both.
 
 Hrefs to the twin's object store start with :data:`DATA_URL_PLACEHOLDER`, replaced by the runner.
-No absolute links: collections have none, items only the relative ``collection`` link that core
-STAC requires with the ``collection`` field; the STAC API replaces it and adds self, parent, root.
+No absolute links to the twin: DINAMIS-shaped collections have none, items only the relative
+``collection`` link that core STAC requires with the ``collection`` field; the STAC API replaces it
+and adds self, parent, root.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from pyproj import Transformer
-from shapely.geometry import Polygon, mapping
-from shapely.geometry.polygon import orient
-
+from .astro import sun_position
 from .products import ItemResult
-from .sites import BRUT, ORTHO, Band, CollectionDef, SceneSpec, Sensor
+from .sensors import Band, Sensor
+from .specs import BRUT, DINAMIS, ORTHO, CollectionDef, SceneSpec
+from .stac_common import (
+    COG_MEDIA_TYPE,
+    COLLECTION_LINK,
+    DATA_URL_PLACEHOLDER,
+    extent,
+    footprint_lonlat,
+    grid_fields,
+    iso,
+    value_range,
+)
+from .stac_mtd import MTD_STAC_EXTENSIONS, mtd_collection_dict, mtd_item_dict
 
 __all__ = [
     "COG_MEDIA_TYPE",
     "DATA_URL_PLACEHOLDER",
+    "MTD_STAC_EXTENSIONS",
     "STAC_EXTENSIONS",
     "STAC_VERSION",
     "collection_dict",
+    "footprint_lonlat",
     "item_dict",
     "sun_position",
 ]
 
-#: Prefix of every href to the twin's object store (replaced by the real URL at start-up).
-DATA_URL_PLACEHOLDER = "http://twin-data.invalid"
+#: STAC version of the DINAMIS-shaped collections and items.
 STAC_VERSION = "1.1.0"
-COG_MEDIA_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
+#: Extensions of the DINAMIS-shaped items (see :data:`MTD_STAC_EXTENSIONS` for the others).
 STAC_EXTENSIONS = {
     "eo": "https://stac-extensions.github.io/eo/v1.1.0/schema.json",
     "raster": "https://stac-extensions.github.io/raster/v1.1.0/schema.json",
@@ -49,34 +61,6 @@ _REGARDS_URL = "https://regards.cnes.fr/api/v1/rs-catalog/REGARDS-PHR/items"
 _EARTH_RADIUS_KM = 6371.0
 _PRODUCER = {"name": "Airbus Defence and Space", "roles": ["producer", "licensor"]}
 _DINAMIS = {"name": "DINAMIS", "roles": ["host"]}
-
-
-def sun_position(when: datetime, lon: float, lat: float) -> tuple[float, float]:
-    """Approximate sun elevation and azimuth (degrees, azimuth clockwise from north).
-
-    Low-precision formulas of the Astronomical Almanac (about 0.1° here), enough for metadata.
-    """
-    n = when.timestamp() / 86400.0 + 2440587.5 - 2451545.0
-    mean_lon = (280.460 + 0.9856474 * n) % 360.0
-    anomaly = math.radians((357.528 + 0.9856003 * n) % 360.0)
-    ecl_lon = math.radians(mean_lon + 1.915 * math.sin(anomaly) + 0.020 * math.sin(2 * anomaly))
-    obliquity = math.radians(23.439 - 0.0000004 * n)
-    ra = math.atan2(math.cos(obliquity) * math.sin(ecl_lon), math.cos(ecl_lon))
-    dec = math.asin(math.sin(obliquity) * math.sin(ecl_lon))
-    gmst_hours = (18.697374558 + 24.06570982441908 * n) % 24.0
-    hour_angle = math.radians(gmst_hours * 15.0 + lon) - ra
-    phi = math.radians(lat)
-    elevation = math.asin(
-        math.sin(phi) * math.sin(dec) + math.cos(phi) * math.cos(dec) * math.cos(hour_angle)
-    )
-    azimuth = math.atan2(
-        -math.sin(hour_angle), math.tan(dec) * math.cos(phi) - math.sin(phi) * math.cos(hour_angle)
-    )
-    return math.degrees(elevation), math.degrees(azimuth) % 360.0
-
-
-def _iso(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
 def _providers(coll: CollectionDef) -> list[dict[str, Any]]:
@@ -133,24 +117,10 @@ def _asset_templates(sensor: Sensor, level: str, hosted: bool) -> dict[str, dict
     ms["raster:bands"] = _raster_bands(
         len(sensor.ms_bands), sensor.ms_gsd if ortho else None, nodata=ortho
     )
-    pan["eo:bands"] = [_eo_band(sensor.pan_band)]
+    pan["eo:bands"] = [_eo_band(sensor.pan)]
     pan["raster:bands"] = _raster_bands(1, sensor.pan_gsd if ortho else None, nodata=ortho)
     thumbnail = {"type": "image/png", "roles": ["thumbnail", "overview"], "title": "Quicklook"}
     return {"multispectral": ms, "panchromatic": pan, "thumbnail": thumbnail}
-
-
-def _grid_fields(
-    shape: tuple[int, int], transform: Sequence[float]
-) -> dict[str, Any]:
-    rows, cols = shape
-    a, b, c, d, e, f = transform
-    xs = (c, c + a * cols)
-    ys = (f, f + e * rows)
-    return {
-        "proj:shape": [rows, cols],
-        "proj:transform": [a, b, c, d, e, f],
-        "proj:bbox": [min(xs), min(ys), max(xs), max(ys)],
-    }
 
 
 def _href(spec: SceneSpec, key: str) -> str:
@@ -159,18 +129,10 @@ def _href(spec: SceneSpec, key: str) -> str:
     return f"{DATA_URL_PLACEHOLDER}/{spec.object_key(key)}"
 
 
-def footprint_lonlat(spec: SceneSpec) -> dict[str, Any]:
-    """GeoJSON polygon (WGS84, counter-clockwise, closed) of the item's valid footprint."""
-    tr = Transformer.from_crs(f"EPSG:{spec.epsg}", "EPSG:4326", always_xy=True)
-    xs, ys = zip(*spec.footprint, strict=True)
-    lons, lats = tr.transform(xs, ys)
-    ring = [(round(float(lo), 7), round(float(la), 7)) for lo, la in zip(lons, lats, strict=True)]
-    geom: dict[str, Any] = mapping(orient(Polygon(ring), sign=1.0))
-    return {"type": "Polygon", "coordinates": [[list(p) for p in geom["coordinates"][0]]]}
-
-
 def item_dict(spec: SceneSpec, result: ItemResult) -> dict[str, Any]:
     """The STAC item of ``spec``, with the covers measured while writing its files."""
+    if spec.layout != DINAMIS:
+        return mtd_item_dict(spec, result)
     sensor = spec.sensor
     site = spec.site
     geometry = footprint_lonlat(spec)
@@ -185,7 +147,7 @@ def item_dict(spec: SceneSpec, result: ItemResult) -> dict[str, Any]:
 
     props: dict[str, Any] = {
         "title": f"{sensor.label} {spec.acquired:%Y-%m-%d %H:%M} {site.city} ({spec.level})",
-        "datetime": _iso(spec.acquired),
+        "datetime": iso(spec.acquired),
         "platform": spec.platform,
         "constellation": sensor.constellation,
         "instruments": list(sensor.instruments),
@@ -219,10 +181,10 @@ def item_dict(spec: SceneSpec, result: ItemResult) -> dict[str, Any]:
     for key in keys:
         asset = {"href": _href(spec, key), **templates[key]}
         if ortho and spec.hosted and key == "multispectral":
-            asset.update(_grid_fields(spec.ms_shape, spec.ms_transform))
+            asset.update(grid_fields(spec.ms_shape, spec.ms_transform))
         if ortho and spec.hosted and key == "panchromatic":
             assert spec.pan_shape is not None and spec.pan_transform is not None
-            asset.update(_grid_fields(spec.pan_shape, spec.pan_transform))
+            asset.update(grid_fields(spec.pan_shape, spec.pan_transform))
         assets[key] = asset
 
     return {
@@ -234,23 +196,17 @@ def item_dict(spec: SceneSpec, result: ItemResult) -> dict[str, Any]:
         "geometry": geometry,
         "bbox": [min(lons), min(lats), max(lons), max(lats)],
         "properties": props,
-        # Core STAC requires a "collection" link when the field is set. Relative, so nothing to
-        # rewrite: the STAC API replaces it (and adds self, parent, root).
-        "links": [{"rel": "collection", "href": "../collection.json", "type": "application/json"}],
+        "links": [dict(COLLECTION_LINK)],
         "assets": assets,
     }
-
-
-def _range(values: Sequence[float]) -> dict[str, float]:
-    return {"minimum": min(values), "maximum": max(values)}
 
 
 def collection_dict(coll: CollectionDef, items: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The STAC collection ``coll``, with extent and summaries computed from its ``items``."""
     if not items:
         raise ValueError(f"collection {coll.id} has no items")
-    boxes = [it["bbox"] for it in items]
-    times = sorted(it["properties"]["datetime"] for it in items)
+    if coll.layout != DINAMIS:
+        return mtd_collection_dict(coll, items)
     props = [it["properties"] for it in items]
 
     def distinct(name: str) -> list[Any]:
@@ -271,23 +227,15 @@ def collection_dict(coll: CollectionDef, items: Sequence[dict[str, Any]]) -> dic
         "keywords": list(coll.keywords),
         "license": "proprietary",
         "providers": _providers(coll),
-        "extent": {
-            "spatial": {
-                "bbox": [[
-                    min(b[0] for b in boxes), min(b[1] for b in boxes),
-                    max(b[2] for b in boxes), max(b[3] for b in boxes),
-                ]]
-            },
-            "temporal": {"interval": [[times[0], times[-1]]]},
-        },
+        "extent": extent(items),
         "summaries": {
             "platform": distinct("platform"),
             "constellation": distinct("constellation"),
             "instruments": distinct("instruments"),
             "gsd": distinct("gsd"),
             "processing:level": distinct("processing:level"),
-            "eo:cloud_cover": _range([p["eo:cloud_cover"] for p in props]),
-            "view:incidence_angle": _range([p["view:incidence_angle"] for p in props]),
+            "eo:cloud_cover": value_range([p["eo:cloud_cover"] for p in props]),
+            "view:incidence_angle": value_range([p["view:incidence_angle"] for p in props]),
             "dinamis:provider": distinct("dinamis:provider"),
             "dinamis:sensor": distinct("dinamis:sensor"),
         },

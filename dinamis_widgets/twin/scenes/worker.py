@@ -20,7 +20,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .products import ItemResult, build_item_files
-from .sites import SceneSpec, get_spec
+from .registry import get_spec
+from .specs import THEIA, SceneSpec
 
 __all__ = ["main", "run_workers"]
 
@@ -30,7 +31,8 @@ _REPO_ROOT = Path(__file__).resolve().parents[3]
 def _cost(spec: SceneSpec) -> int:
     rows, cols = spec.ms_shape
     pan = spec.pan_shape[0] * spec.pan_shape[1] if spec.pan_shape and spec.hosted else 0
-    return rows * cols + pan
+    bands = 2 if spec.layout == THEIA else 1  # ten bands and six masks on a 10 m and a 20 m grid
+    return rows * cols * bands + pan
 
 
 def partition(specs: Sequence[SceneSpec], bins: int) -> list[list[SceneSpec]]:
