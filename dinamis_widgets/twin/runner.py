@@ -26,7 +26,7 @@ from typing import Any
 import requests
 
 from ..errors import TwinError
-from .config import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, ServicesConfig
+from .config import ADMIN_HEADER, DEMO_ACCESS_KEY, DEMO_SECRET_KEY, ServicesConfig
 from .processes import STORE_SEND_BUFFER, bind_loopback, die_with_parent, log_tail, stop_process
 from .queryables import queryables_for
 
@@ -98,7 +98,7 @@ class Twin:
 
     # -- control routes --------------------------------------------------------------------------
     def _admin(self, method: str, url: str, **kw: Any) -> Any:
-        r = requests.request(method, url, headers={"x-twin-admin": self.admin_token},
+        r = requests.request(method, url, headers={ADMIN_HEADER: self.admin_token},
                              timeout=10, **kw)
         r.raise_for_status()
         return r.json() if r.content else None
