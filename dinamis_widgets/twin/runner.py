@@ -125,6 +125,25 @@ class Twin:
                            json={"user_code": user_code, "username": username, "deny": deny})
 
     # -- life cycle ------------------------------------------------------------------------------
+    def exited(self) -> str | None:
+        """Which process of the twin has exited on its own, if any.
+
+        Returns
+        -------
+        str or None
+            ``"services"`` (the process serving the STAC API, the signing service and the object
+            store) or ``"postgresql"`` (the catalogue's database) when it is no longer running; None
+            while both run, and after :meth:`stop`, which ends them on purpose.
+        """
+        if self._stopped:
+            return None
+        if any(proc.poll() is not None for proc in self._procs):
+            return "services"
+        database = getattr(self._cluster, "proc", None)
+        if database is not None and database.poll() is not None:
+            return "postgresql"
+        return None
+
     def stop(self) -> None:
         """Stop every process of the twin and remove its temporary files. Safe to call twice."""
         if self._stopped:
