@@ -247,9 +247,15 @@ def start(*, seed: int = 0, scene_set: str = "default", ports: tuple[int, int, i
 
     Examples
     --------
+    >>> import os
     >>> from dinamis_widgets import twin
-    >>> with twin.start() as t:                      # doctest: +SKIP
-    ...     print(t.stac_api, t.signing, t.data)
+    >>> with twin.start() as t:                  # PostgreSQL, pgstac, the services: a few seconds
+    ...     print(t.stac_api.startswith("http://127.0.0.1:"), os.environ["DINAMIS_STAC_API"] == t.stac_api)
+    ...     print(t.exited(), t.store_stats()["requests"])
+    True True
+    None 0
+    >>> t.workdir.exists()                       # stopped: processes and files gone
+    False
     """
     from .postgres import PgstacCluster
     from .scenes import DATA_URL_PLACEHOLDER, generate
