@@ -16,7 +16,10 @@ from typing import Any
 import pytest
 
 #: Modules whose docstring examples need a catalogue: they run with the session's twin behind them.
-EXAMPLES_ON_THE_TWIN = frozenset({"dinamis_widgets.reading.loading", "dinamis_widgets.reading.planning"})
+EXAMPLES_ON_THE_TWIN = frozenset({"dinamis_widgets.reading.loading", "dinamis_widgets.reading.planning",
+                                  "dinamis_widgets.twin"})
+#: Variables of the machine, not of a twin: kept for every example (the examples of the twin start one).
+_MACHINE_VARIABLES = frozenset({"DINAMIS_TWIN_CACHE", "DINAMIS_PG_BINDIR"})
 
 
 @pytest.fixture(scope="session")
@@ -41,10 +44,10 @@ def twin_items(twin: Any) -> list[dict[str, Any]]:
 def _environment_of_doctests(request: pytest.FixtureRequest,
                              monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     if isinstance(request.node, pytest.DoctestItem):
-        if request.node.dtest.name.rsplit(".", 1)[0] in EXAMPLES_ON_THE_TWIN:
+        if request.node.dtest.globs["__name__"] in EXAMPLES_ON_THE_TWIN:
             request.getfixturevalue("twin")
         else:
             for name in list(os.environ):
-                if name.startswith(("DINAMIS_", "TLD_")):
+                if name.startswith(("DINAMIS_", "TLD_")) and name not in _MACHINE_VARIABLES:
                     monkeypatch.delenv(name)
     yield

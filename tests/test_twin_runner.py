@@ -42,11 +42,24 @@ def test_start_serves_three_services_and_cleans_up() -> None:
         assert len(kids) >= 2, "a database and a service process"
         workdir = t.workdir
         assert workdir.exists()
+        # a service that dies is noticed
+        assert t.exited() is None
+        _services_process(kids).kill()
+        deadline = time.monotonic() + 10
+        while t.exited() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert t.exited() == "services"
+    assert t.exited() is None, "stopped on purpose"
     assert os.environ.get("TLD_SIGNING_ENDPOINT") == saved
     assert not workdir.exists()
     time.sleep(0.2)
     assert not any(psutil.pid_exists(k) and psutil.Process(k).status() != psutil.STATUS_ZOMBIE
                    for k in kids)
+
+
+def _services_process(pids: set[int]) -> psutil.Process:
+    """The process serving the STAC API, the signing service and the object store."""
+    return next(p for p in map(psutil.Process, pids) if "dinamis_widgets.twin.serve" in p.cmdline())
 
 
 def _read_json_line(proc: subprocess.Popen[str], timeout: float = 120) -> dict[str, Any]:
@@ -86,6 +99,24 @@ def test_cli_prints_json_serves_and_cleans_up_on_sigint() -> None:
     assert not any(psutil.pid_exists(k) and psutil.Process(k).status() != psutil.STATUS_ZOMBIE
                    for k in kids)
     assert not workdir.exists()
+
+
+def test_cli_stops_the_twin_when_a_service_dies() -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "dinamis_widgets", "twin", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        info = _read_json_line(proc)
+        kids = [psutil.Process(p.pid) for p in psutil.Process(proc.pid).children(recursive=True)]
+        _services_process({k.pid for k in kids}).kill()
+        _out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 1
+        assert "a service of the twin exited (services); stopping" in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    _gone, alive = psutil.wait_procs(kids, timeout=30)
+    assert not alive, f"left running: {[p.info for p in alive]}"
+    assert not Path(info["workdir"]).exists()
 
 
 def test_children_die_with_a_killed_parent_and_leftovers_are_swept() -> None:

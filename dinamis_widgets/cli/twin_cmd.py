@@ -78,8 +78,9 @@ def run_twin(*, seed: int, scene_set: str, ports: tuple[int, int, int], log_leve
         info = t.info()
         print(json.dumps(info) if as_json else format_twin_info(info), flush=True)
         while not stop.wait(0.5):
-            if any(p.poll() is not None for p in t._procs):
-                print("a service of the twin exited; stopping", file=sys.stderr)
+            exited = t.exited()
+            if exited is not None:
+                print(f"a service of the twin exited ({exited}); stopping", file=sys.stderr)
                 return 1
         return 0
     finally:

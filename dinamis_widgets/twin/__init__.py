@@ -6,9 +6,20 @@ the toolkit, its notebooks and its tests run for real without the internet.
 
 Examples
 --------
->>> from dinamis_widgets import twin
->>> with twin.start() as t:                       # doctest: +SKIP
-...     print(t.stac_api)
+:func:`start` starts a twin and points this process's settings at it until it stops (see its example);
+``dinamis-widgets twin`` serves one for other processes and prints the variables to export. While one
+runs, the toolkit finds, signs and reads on it, offline:
+
+>>> import requests
+>>> import dinamis_widgets as dw
+>>> items = dw.search(collections=["SPOT67_HCF_GS1"], bbox=(-0.97, 45.93, -0.95, 45.95),
+...                   filters={"processing:level": "ORTHO"})                  # its STAC API
+>>> href = items[0].assets["multispectral"].href
+>>> requests.head(href, timeout=10).status_code                     # its store serves signed URLs only
+403
+>>> signed = dw.sign(items[0]).assets["multispectral"].href        # signed by its signing service
+>>> requests.get(signed, headers={"Range": "bytes=0-1"}, timeout=10).content   # a TIFF
+b'II'
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "ADMIN_HEADER",
     "DEFAULT_VALIDITY_SECONDS",
     "DEMO_ACCESS_KEY",
     "DEMO_SECRET_KEY",
@@ -34,6 +35,8 @@ MAX_VALIDITY_SECONDS = 7 * 24 * 3600
 MAX_URLS_PER_REQUEST = 64
 #: OAuth2 client id used by the official SDK for the device flow.
 OAUTH_CLIENT_ID = "gdal"
+#: Header carrying ``ServicesConfig.admin_token`` on the services' control routes (``/_twin/...``).
+ADMIN_HEADER = "x-twin-admin"
 
 
 @dataclass

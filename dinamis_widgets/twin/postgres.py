@@ -96,8 +96,24 @@ class PgstacCluster:
 
     Examples
     --------
-    >>> cluster = PgstacCluster(Path(tmp))          # doctest: +SKIP
-    >>> cluster.start(); cluster.load(collections, items); cluster.stop()  # doctest: +SKIP
+    >>> import tempfile
+    >>> import psycopg
+    >>> collection = {"type": "Collection", "stac_version": "1.0.0", "id": "demo", "description": "",
+    ...               "license": "proprietary", "links": [], "extent": {
+    ...                   "spatial": {"bbox": [[-1, 45, 0, 46]]}, "temporal": {"interval": [[None, None]]}}}
+    >>> item = {"type": "Feature", "stac_version": "1.0.0", "id": "a", "collection": "demo",
+    ...         "geometry": {"type": "Point", "coordinates": [-0.5, 45.5]}, "bbox": [-0.5, 45.5, -0.5, 45.5],
+    ...         "properties": {"datetime": "2025-06-01T10:00:00Z"}, "assets": {}, "links": []}
+    >>> with tempfile.TemporaryDirectory() as workdir:
+    ...     cluster = PgstacCluster(Path(workdir))
+    ...     cluster.start()                      # initdb, PostgreSQL, pgstac: a few seconds
+    ...     try:
+    ...         cluster.load([collection], [item])
+    ...         with psycopg.connect(cluster.dsn) as conn:
+    ...             print(conn.execute("SELECT collection, id FROM pgstac.items").fetchall())
+    ...     finally:
+    ...         cluster.stop()
+    [('demo', 'a')]
     """
 
     database = "postgis"

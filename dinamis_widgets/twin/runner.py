@@ -26,7 +26,7 @@ from typing import Any
 import requests
 
 from ..errors import TwinError
-from .config import DEMO_ACCESS_KEY, DEMO_SECRET_KEY, ServicesConfig
+from .config import ADMIN_HEADER, DEMO_ACCESS_KEY, DEMO_SECRET_KEY, ServicesConfig
 from .processes import STORE_SEND_BUFFER, bind_loopback, die_with_parent, log_tail, stop_process
 from .queryables import queryables_for
 
@@ -98,7 +98,7 @@ class Twin:
 
     # -- control routes --------------------------------------------------------------------------
     def _admin(self, method: str, url: str, **kw: Any) -> Any:
-        r = requests.request(method, url, headers={"x-twin-admin": self.admin_token},
+        r = requests.request(method, url, headers={ADMIN_HEADER: self.admin_token},
                              timeout=10, **kw)
         r.raise_for_status()
         return r.json() if r.content else None
@@ -125,6 +125,25 @@ class Twin:
                            json={"user_code": user_code, "username": username, "deny": deny})
 
     # -- life cycle ------------------------------------------------------------------------------
+    def exited(self) -> str | None:
+        """Which process of the twin has exited on its own, if any.
+
+        Returns
+        -------
+        str or None
+            ``"services"`` (the process serving the STAC API, the signing service and the object
+            store) or ``"postgresql"`` (the catalogue's database) when it is no longer running; None
+            while both run, and after :meth:`stop`, which ends them on purpose.
+        """
+        if self._stopped:
+            return None
+        if any(proc.poll() is not None for proc in self._procs):
+            return "services"
+        database = getattr(self._cluster, "proc", None)
+        if database is not None and database.poll() is not None:
+            return "postgresql"
+        return None
+
     def stop(self) -> None:
         """Stop every process of the twin and remove its temporary files. Safe to call twice."""
         if self._stopped:
@@ -228,9 +247,15 @@ def start(*, seed: int = 0, scene_set: str = "default", ports: tuple[int, int, i
 
     Examples
     --------
+    >>> import os
     >>> from dinamis_widgets import twin
-    >>> with twin.start() as t:                      # doctest: +SKIP
-    ...     print(t.stac_api, t.signing, t.data)
+    >>> with twin.start() as t:                  # PostgreSQL, pgstac, the services: a few seconds
+    ...     print(t.stac_api.startswith("http://127.0.0.1:"), os.environ["DINAMIS_STAC_API"] == t.stac_api)
+    ...     print(t.exited(), t.store_stats()["requests"])
+    True True
+    None 0
+    >>> t.workdir.exists()                       # stopped: processes and files gone
+    False
     """
     from .postgres import PgstacCluster
     from .scenes import DATA_URL_PLACEHOLDER, generate

@@ -7,10 +7,13 @@ Two families of collections share the land cover: DINAMIS-shaped ones (``SPOT67_
 
 Generate (or find in the cache) the default set and read its truth::
 
+    >>> import numpy as np
     >>> from dinamis_widgets.twin.scenes import generate, expected_ndvi
-    >>> scenes = generate()  # doctest: +SKIP
-    >>> item = scenes.items()[0]  # doctest: +SKIP
-    >>> ndvi = expected_ndvi(item["id"], window=(0, 0, 256, 256))  # doctest: +SKIP
+    >>> scenes = generate()
+    >>> item = scenes.items()[0]
+    >>> ndvi = expected_ndvi(item["id"], window=(0, 0, 256, 256))
+    >>> ndvi.shape, bool(-1 <= np.nanmin(ndvi) <= np.nanmax(ndvi) <= 1)
+    ((256, 256), True)
 
 Hrefs to the object store start with :data:`DATA_URL_PLACEHOLDER`; the twin's runner replaces it
 with the store's URL. See :mod:`dinamis_widgets.twin.scenes.generation` for the on-disk layout.

@@ -232,8 +232,8 @@ def generate(
     Examples
     --------
     >>> from dinamis_widgets.twin.scenes import generate
-    >>> scenes = generate()  # doctest: +SKIP
-    >>> len(scenes.items())  # doctest: +SKIP
+    >>> scenes = generate()
+    >>> len(scenes.items())
     30
     """
     if scene_set not in SCENE_SETS:

@@ -1,25 +1,24 @@
-"""Emulated OpenID Connect provider of the twin (the device flow of Keycloak), in memory.
+"""In-memory OpenID Connect provider: device authorizations (RFC 8628), tokens, user claims.
 
-The real signing service trusts a Keycloak realm; the official ``teledetection`` SDK signs in with the
-OAuth 2.0 device authorization grant (RFC 8628), as client ``gdal`` with scope
-``openid offline_access``. This module speaks the same protocol under
-``/auth/realms/dinamis/protocol/openid-connect/``:
+Examples
+--------
+The device flow, approved from Python as the user would in a browser:
 
-- ``POST auth/device`` (form ``client_id``, ``scope``) gives ``device_code``, ``user_code``,
-  ``verification_uri``, ``verification_uri_complete``, ``expires_in`` and ``interval``;
-- ``POST token`` (form) with ``grant_type=urn:ietf:params:oauth:grant-type:device_code`` answers
-  ``400 {"error": "authorization_pending"}`` until the user approves, ``slow_down`` when polled faster
-  than ``interval``, ``expired_token``, ``access_denied``; then the tokens. With
-  ``grant_type=refresh_token`` it gives new tokens, or ``400 invalid_grant``;
-- ``GET``/``POST userinfo`` with ``authorization: bearer <access token>`` gives ``sub``,
-  ``preferred_username``, ``email``.
-
-Approval is simulated: the page ``GET /device?user_code=...`` has an approve button (no password),
-:meth:`IdentityProvider.approve` does it from Python (the signing service exposes it as a control
-route), and ``auto_approve`` approves every request at once.
-
-Tokens look like Keycloak's (JWT, HS256 with a secret of this process), but are checked by looking them
-up: the twin can forget or expire them at will.
+>>> idp = IdentityProvider(issuer="http://127.0.0.1:8001/auth/realms/dinamis",
+...                        verification_uri="http://127.0.0.1:8001/device", poll_interval=0)
+>>> started = idp.start_device_authorization("gdal", "openid offline_access")
+>>> sorted(started)
+['device_code', 'expires_in', 'interval', 'user_code', 'verification_uri', 'verification_uri_complete']
+>>> try:
+...     idp.poll_device_token("gdal", started["device_code"])
+... except OAuthError as exc:
+...     print(exc.error)
+authorization_pending
+>>> idp.approve(started["user_code"], "trainee")
+True
+>>> tokens = idp.poll_device_token("gdal", started["device_code"])
+>>> idp.user_of(tokens["access_token"]), idp.user_of("forged")
+('trainee', None)
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import html
 import json
 import secrets
 import threading
@@ -36,75 +34,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import quote
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from .protocol import OAuthError
 
-__all__ = [
-    "DEVICE_GRANT_TYPE",
-    "OIDC_PREFIX",
-    "REALM",
-    "IdentityProvider",
-    "OAuthError",
-    "create_oidc_router",
-    "token_url",
-]
+__all__ = ["IdentityProvider"]
 
-#: Name of the emulated Keycloak realm.
-REALM = "dinamis"
-#: Path of the realm's OpenID Connect endpoints.
-OIDC_PREFIX = f"/auth/realms/{REALM}/protocol/openid-connect"
-#: Grant type of the device flow (RFC 8628).
-DEVICE_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 _USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
-
-
-def token_url(signing_url: str) -> str:
-    """Return the token endpoint of the emulated realm, served by the signing service.
-
-    Parameters
-    ----------
-    signing_url
-        Base URL of the signing service, ending with ``/``.
-
-    Returns
-    -------
-    str
-        ``{signing_url}auth/realms/dinamis/protocol/openid-connect/token``.
-    """
-    return signing_url.rstrip("/") + OIDC_PREFIX + "/token"
-
-
-class OAuthError(Exception):
-    """An OAuth 2.0 error answer (RFC 6749 section 5.2).
-
-    Parameters
-    ----------
-    error
-        The error code, e.g. ``authorization_pending``.
-    description
-        What went wrong, for people.
-    status
-        HTTP status of the answer.
-    """
-
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
-        super().__init__(f"{error}: {description}")
-        self.error = error
-        self.description = description
-        self.status = status
-
-    def response(self) -> JSONResponse:
-        """Return the JSON answer of the error."""
-        headers = {"Cache-Control": "no-store"}
-        if self.status == 401:
-            headers["WWW-Authenticate"] = f'Bearer error="{self.error}"'
-        return JSONResponse(
-            {"error": self.error, "error_description": self.description},
-            status_code=self.status,
-            headers=headers,
-        )
 
 
 @dataclass
@@ -462,121 +398,3 @@ def _user_id(username: str) -> str:
     """A stable UUID-like subject for a user name."""
     h = hashlib.sha256(username.encode()).hexdigest()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
-
-
-# --------------------------------------------------------------------------------------------------
-# HTTP routes
-# --------------------------------------------------------------------------------------------------
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """Read an ``application/x-www-form-urlencoded`` body (first value of each field)."""
-    body = (await request.body()).decode("utf-8", errors="replace")
-    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
-
-
-def _bearer(request: Request) -> str | None:
-    """Return the bearer token of a request, if any."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-def _device_page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    """A minimal HTML page (everything interpolated is escaped by the callers)."""
-    return HTMLResponse(
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
-        f"<body><h1>{title}</h1>{body}</body></html>",
-        status_code=status,
-    )
-
-
-def create_oidc_router(idp: IdentityProvider) -> APIRouter:
-    """Create the routes of the emulated realm and of the device approval page.
-
-    Parameters
-    ----------
-    idp
-        The provider.
-
-    Returns
-    -------
-    fastapi.APIRouter
-        ``POST {OIDC_PREFIX}/auth/device``, ``POST {OIDC_PREFIX}/token``,
-        ``GET|POST {OIDC_PREFIX}/userinfo``, ``GET /auth/realms/dinamis/.well-known/
-        openid-configuration``, and ``GET|POST /device`` (approval page). They are left out of the
-        OpenAPI document: they belong to the identity provider, not to the signing service.
-    """
-    router = APIRouter(include_in_schema=False)
-
-    @router.post(OIDC_PREFIX + "/auth/device")
-    async def device_authorization(request: Request) -> Response:
-        form = await _form(request)
-        try:
-            answer = idp.start_device_authorization(form.get("client_id", ""),
-                                                    form.get("scope", "openid"))
-        except OAuthError as exc:
-            return exc.response()
-        return JSONResponse(answer, headers={"Cache-Control": "no-store"})
-
-    @router.post(OIDC_PREFIX + "/token")
-    async def token(request: Request) -> Response:
-        form = await _form(request)
-        grant = form.get("grant_type", "")
-        try:
-            if grant == DEVICE_GRANT_TYPE:
-                answer = idp.poll_device_token(form.get("client_id", ""),
-                                               form.get("device_code", ""))
-            elif grant == "refresh_token":
-                answer = idp.refresh(form.get("client_id", ""), form.get("refresh_token", ""))
-            else:
-                raise OAuthError("unsupported_grant_type",
-                                 f"grant_type must be {DEVICE_GRANT_TYPE} or refresh_token")
-        except OAuthError as exc:
-            return exc.response()
-        return JSONResponse(answer, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
-
-    @router.api_route(OIDC_PREFIX + "/userinfo", methods=["GET", "POST"])
-    async def userinfo(request: Request) -> Response:
-        token = _bearer(request)
-        username = idp.user_of(token) if token else None
-        if username is None:
-            return OAuthError("invalid_token", "Token verification failed", 401).response()
-        return JSONResponse(idp.userinfo(username))
-
-    @router.get(f"/auth/realms/{REALM}/.well-known/openid-configuration")
-    async def discovery() -> Response:
-        base = idp.issuer + "/protocol/openid-connect"
-        return JSONResponse({
-            "issuer": idp.issuer,
-            "token_endpoint": base + "/token",
-            "userinfo_endpoint": base + "/userinfo",
-            "device_authorization_endpoint": base + "/auth/device",
-            "grant_types_supported": [DEVICE_GRANT_TYPE, "refresh_token"],
-        })
-
-    @router.get("/device")
-    async def device_page(user_code: str = "") -> Response:
-        code = html.escape(user_code)
-        form = (
-            "<form method='post' action='device'>"
-            f"<label>Code <input name='user_code' value='{code}'></label> "
-            "<label>User <input name='username' value=''></label> "
-            "<button name='action' value='approve'>Approve</button> "
-            "<button name='action' value='deny'>Deny</button></form>"
-        )
-        intro = "<p>Twin sign-in: no password. Approve to let the device sign URLs.</p>"
-        return _device_page("Device sign-in", intro + form)
-
-    @router.post("/device")
-    async def device_decision(request: Request) -> Response:
-        form = await _form(request)
-        code = form.get("user_code", "")
-        deny = form.get("action") == "deny"
-        if not idp.approve(code, form.get("username") or None, deny=deny):
-            return _device_page("Unknown code",
-                                f"<p>No pending sign-in has code {html.escape(code)}.</p>", 404)
-        word = "denied" if deny else "approved"
-        return _device_page(f"Device {word}",
-                            "<p>You can close this page and return to your notebook.</p>")
-
-    return router
