@@ -88,3 +88,13 @@ def test_command_line_help() -> None:
                           capture_output=True, timeout=60)
     assert done.returncode == 0 and "--vsicurl" in done.stdout and "--validity" in done.stdout
     assert time.perf_counter() - start < 10
+
+
+def test_modules_stay_small() -> None:
+    """One concern per module: none over 500 lines (docs/decisions/0003-one-room-per-stage.md)."""
+    from pathlib import Path
+
+    root = Path(dw.__file__).parent
+    sizes = {str(p.relative_to(root)): len(p.read_text().splitlines()) for p in root.rglob("*.py")}
+    assert len(sizes) > 50
+    assert {name: n for name, n in sizes.items() if n > 500} == {}
