@@ -24,7 +24,6 @@ import json
 import os
 import tempfile
 import threading
-import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -182,7 +181,10 @@ def to_zarr(obj: xr.Dataset | xr.DataArray, path: PathLike, *, mode: ZarrMode = 
     progress
         Show a progress bar.
     **kwargs
-        Passed to :meth:`xarray.Dataset.to_zarr`.
+        Passed to :meth:`xarray.Dataset.to_zarr`. The store is Zarr format 2 with consolidated metadata
+        unless ``zarr_format=3`` is passed: format 2 is what GDAL (hence QGIS) and most tools read, and
+        consolidated metadata opens in one request over HTTP (format 3 has no consolidated metadata in
+        its specification yet).
 
     Returns
     -------
@@ -203,9 +205,8 @@ def to_zarr(obj: xr.Dataset | xr.DataArray, path: PathLike, *, mode: ZarrMode = 
         ds[name].encoding.pop("chunks", None)
         ds[name].encoding.pop("preferred_chunks", None)
     try:
-        with warnings.catch_warnings():  # zarr 3 warns that consolidated metadata is not in its spec
-            warnings.filterwarnings("ignore", message="Consolidated metadata", category=UserWarning)
-            compute(ds.to_zarr(os.fspath(path), mode=mode, compute=False, **kwargs), progress=progress)
+        kwargs.setdefault("zarr_format", 2)
+        compute(ds.to_zarr(os.fspath(path), mode=mode, compute=False, **kwargs), progress=progress)
     except (OSError, ValueError, TypeError) as exc:
         raise ExportError(f"Writing Zarr {os.fspath(path)!r} failed: {mask_signatures(str(exc))}") from None
     return Path(path)
