@@ -2,9 +2,14 @@
 
 Examples
 --------
->>> sock = bind_loopback()                       # doctest: +SKIP
->>> with run_app(app, sock) as url:              # doctest: +SKIP
-...     requests.get(url + "/_twin/health")
+>>> import requests
+>>> from starlette.applications import Starlette
+>>> from starlette.responses import PlainTextResponse
+>>> from starlette.routing import Route
+>>> app = Starlette(routes=[Route("/health", lambda request: PlainTextResponse("ok"))])
+>>> with run_app(app, bind_loopback()) as url:
+...     requests.get(url + "/health", timeout=10).text
+'ok'
 """
 
 from __future__ import annotations
