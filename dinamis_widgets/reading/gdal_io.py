@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import atexit
 import collections
 import contextlib
 import logging
@@ -272,6 +273,9 @@ class _HandlePool:
 _POOL = _HandlePool()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_POOL.forget)
+# Close the pooled datasets while the interpreter is whole: left to the garbage collector at shutdown,
+# rasterio's deallocation fails half-way through finalisation (Python 3.13 prints "Error in sys.excepthook").
+atexit.register(_POOL.clear)
 
 
 def pooled(uri: str, url: str, level: int) -> contextlib.AbstractContextManager[Any]:
