@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Unpack
 
 from ..errors import LoadError, mask_signatures
@@ -69,9 +69,12 @@ from .items import ItemBands, aoi_geometry, as_items, clip_to_items, signable_on
 from .options import LoadArguments, LoadOptions, check_arguments, norm_bands, norm_chunks
 
 if TYPE_CHECKING:
+    import pystac
     import xarray as xr
 
-    from .driver import SigningReaderDriver
+    from .band_names import BandRef, BandResolution
+    from .driver import ReadConfig, SigningReaderDriver
+    from .finishing import Finishing
 
 __all__ = ["PreparedLoad", "load", "prepare_load"]
 
@@ -87,6 +90,12 @@ class PreparedLoad:
     driver: SigningReaderDriver
     parameters: dict[str, Any]
     hrefs: tuple[str, ...]
+    band_sources: dict[str, str] = field(default_factory=dict)
+    """Where each band comes from (``{"red": "src_xs.1 (assumed order)"}``)."""
+    finishing: Finishing | None = None
+    """Scale, offset and masks applied, None when the pixels are kept as read."""
+    probed: int = 0
+    """Files whose header was read to complete their items' metadata."""
 
     def build(self) -> xr.Dataset:
         """Run odc-stac (graph only) and add provenance attributes. The driver records the shared reads
@@ -96,16 +105,55 @@ class PreparedLoad:
         try:
             ds = odc.stac.load(list(self.items), bands=list(self.bands), driver=self.driver,
                                **self.odc_kwargs)
-        except ValueError as exc:
+        except (ValueError, KeyError) as exc:
             raise LoadError(f"odc-stac could not build the cube: {mask_signatures(str(exc))}") from None
         return _with_provenance(ds, self)
 
 
+def _resolve_bands(items: list[pystac.Item], names: list[str], band_map: Mapping[str, BandRef] | None,
+                   config: ReadConfig) -> tuple[BandResolution, int]:
+    """Resolve the names (:mod:`.band_names`), reading the headers of the files whose items leave their
+    band count or grid unknown (:mod:`.probe`), and complete the clones (:mod:`.asset_facts`)."""
+    from .asset_facts import collect_facts, collection_key, complete_items, has_grid, with_files
+    from .band_names import band_ref, counts_needed, resolve_bands
+    from .probe import probe_files
+
+    facts = collect_facts(items)
+    refs = {str(k): band_ref(v) for k, v in (band_map or {}).items()}
+    files = probe_files(counts_needed(facts, names, refs), config)
+    with_files(facts, files)
+    resolution = resolve_bands(facts, names, band_map)
+    reads = resolution.assets_read()
+    grids = [it.assets[k].href for it in items for k in reads.get(collection_key(it), ())
+             if k in it.assets and not has_grid(it, k)]
+    files.update(probe_files([h for h in grids if h not in files], config))
+    with_files(facts, files)
+    complete_items(items, facts, files, reads)
+    return resolution, len(files)
+
+
+def _float_kwargs(opts: LoadOptions, kwargs: dict[str, Any]) -> None:
+    """dtype and nodata of a cube whose bands are finished: float32 and NaN, unless the caller said."""
+    import numpy as np
+
+    dtypes = list(opts.dtype.values()) if isinstance(opts.dtype, Mapping) else [opts.dtype]
+    if any(d is not None and np.dtype(d).kind != "f" for d in dtypes):
+        raise LoadError(f"dtype={opts.dtype!r}: scaled or masked bands are floats. Give a float dtype, or "
+                        "keep the files' integers with LoadOptions(rescale=False) and mask=None.")
+    kwargs.setdefault("dtype", "float32")
+    kwargs.setdefault("nodata", float("nan"))
+
+
 def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
                  **arguments: Unpack[LoadArguments]) -> PreparedLoad:
-    """Validate and resolve the arguments of :func:`load` (no IO). See :func:`load`."""
+    """Validate and resolve the arguments of :func:`load`: bands, masks, grid, reader (no IO but the
+    headers of files whose items declare no grid or band count). See :func:`load`."""
+    import warnings
+
     from ..signing.validity import parse_validity
+    from ..warnings import BandOrderWarning, NoMaskWarning
     from .driver import ReadConfig, SigningReaderDriver
+    from .finishing import plan_finishing
     from .gdal_io import DEFAULT_GDAL_OPTIONS
 
     check_arguments(arguments)
@@ -113,14 +161,28 @@ def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
     crs = arguments.get("crs")
     groupby = arguments.get("groupby", "solar_day")
     signer = arguments.get("signer")
+    band_map = arguments.get("band_map")
+    mask = arguments.get("mask")
     opts = arguments.get("options") or LoadOptions()
     its = as_items(items)
     if opts.check_signable:
         its = signable_only(its)
-    names = norm_bands(bands)
-    parsed = ItemBands(its)
-    parsed.check(names)
+    the_signer = (signer or get_signer()) if opts.ship_signer else signer
+    validity = int(parse_validity(opts.validity).total_seconds()) if opts.validity is not None else None
+    config = ReadConfig(signer=the_signer, validity=validity,
+                        gdal_options=tuple({**DEFAULT_GDAL_OPTIONS, **opts.gdal_options}.items()))
+    resolution, probed = _resolve_bands(its, norm_bands(bands, band_map), band_map, config)
+    for text in resolution.assumptions():
+        warnings.warn(text, BandOrderWarning, stacklevel=3)
+    names = resolution.names
+    tables = {k: a.table.resolution for f in resolution.facts.values() for k, a in f.assets.items()
+              if a.table is not None}
+    parsed = ItemBands(its, resolution.stac_cfg(), tables)
     res = parsed.resolution(names, arguments.get("resolution"))
+    finishing, unmasked = plan_finishing(its, parsed.parsed, names, resolution.facts, rescale=opts.rescale,
+                                         mask=mask)
+    for text in unmasked:
+        warnings.warn(text, NoMaskWarning, stacklevel=3)
     kwargs: dict[str, Any] = {
         "groupby": groupby,
         "chunks": norm_chunks(arguments.get("chunks")),
@@ -128,10 +190,14 @@ def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
         "fail_on_error": opts.fail_on_error,
         "use_overviews": opts.use_overviews,
     }
+    if parsed.stac_cfg:
+        kwargs["stac_cfg"] = parsed.stac_cfg
     if opts.dtype is not None:
         kwargs["dtype"] = dict(opts.dtype) if isinstance(opts.dtype, Mapping) else opts.dtype
     if opts.nodata is not None:
         kwargs["nodata"] = opts.nodata
+    if finishing.to_float:
+        _float_kwargs(opts, kwargs)
     if crs is not None:
         kwargs["crs"] = crs
     if res is not None:
@@ -142,14 +208,14 @@ def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
     aoi_geom = clip_to_items(aoi_geometry(aoi), its) if aoi is not None else None
     if aoi_geom is not None:
         kwargs["geopolygon"] = aoi_geom
-    the_signer = (signer or get_signer()) if opts.ship_signer else signer
-    validity = int(parse_validity(opts.validity).total_seconds()) if opts.validity is not None else None
-    config = ReadConfig(signer=the_signer, validity=validity,
-                        gdal_options=tuple({**DEFAULT_GDAL_OPTIONS, **opts.gdal_options}.items()))
     band_plan = parsed.band_plan(names)
-    driver = SigningReaderDriver(config, band_plan)
+    driver = SigningReaderDriver(config, band_plan, finishing if finishing.to_float else None)
+    sources = resolution.describe()
     parameters = {
         "bands": names,
+        "band_sources": sources,
+        "band_map": {k: list(v) if isinstance(v, tuple) else v for k, v in (band_map or {}).items()} or None,
+        "mask": mask,
         "aoi": list(aoi_geom.boundingbox) if aoi_geom is not None else None,
         "resolution": res if not isinstance(res, tuple) else list(res),
         "crs": str(crs) if crs is not None else None,
@@ -157,7 +223,8 @@ def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
         "groupby": groupby if isinstance(groupby, str) else getattr(groupby, "__name__", repr(groupby)),
         "options": {k: v for k, v in asdict(opts).items() if k not in ("gdal_options",)},
     }
-    return PreparedLoad(tuple(its), tuple(names), kwargs, driver, parameters, tuple(sorted(band_plan)))
+    return PreparedLoad(tuple(its), tuple(names), kwargs, driver, parameters, tuple(sorted(band_plan)),
+                        sources, finishing if finishing.to_float else None, probed)
 
 
 def _jsonable(value: Any) -> Any:
