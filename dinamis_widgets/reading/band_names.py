@@ -98,9 +98,13 @@ def _declared(coll: CollectionFacts, name: str) -> BandSource | None:
 
 
 def _in_eo_bands(coll: CollectionFacts, key: str, i: int, name: str) -> bool:
+    """Whether odc-stac finds ``name`` by itself: in ``eo:bands``, of an item declaring the eo extension."""
+    from pystac.extensions.eo import EOExtension
+
     eo = coll.item.assets[key].extra_fields.get("eo:bands")
-    return isinstance(eo, list) and i < len(eo) and isinstance(eo[i], Mapping) and name in (
-        eo[i].get("name"), eo[i].get("common_name"))
+    return (isinstance(eo, list) and i < len(eo) and isinstance(eo[i], Mapping)
+            and name in (eo[i].get("name"), eo[i].get("common_name"))
+            and EOExtension.has_extension(coll.item))
 
 
 def _alias(coll: CollectionFacts, name: str) -> BandSource | None:
@@ -255,7 +259,8 @@ def _missing_error(coll: CollectionFacts, missing: list[str]) -> LoadError:
              + (f"their assets declare the names {', '.join(declared)}." if declared
                 else "they declare no band names (no eo:bands, no bands).")]
     lines.append(f"Assets: {', '.join(a.describe() for a in assets) or 'none that holds pixels'}.")
-    multi = next((a for a in assets if (a.count or 0) > 1), None)
+    multi = next((a for a in assets if (a.count or 0) > 1), None) or next(
+        (a for a in assets if a.count is None), None)
     if multi is not None and multi.count:
         works = [f"{multi.key}.{i}" for i in range(1, multi.count + 1)]
     else:

@@ -126,7 +126,9 @@ def _resolve_bands(items: list[pystac.Item], names: list[str], band_map: Mapping
     reads = resolution.assets_read()
     grids = [it.assets[k].href for it in items for k in reads.get(collection_key(it), ())
              if k in it.assets and not has_grid(it, k)]
-    files.update(probe_files([h for h in grids if h not in files], config))
+    counts = [f.item.assets[k].href for c, f in facts.items() for k in reads.get(c, ())
+              if k in f.assets and f.assets[k].count is None]
+    files.update(probe_files([h for h in grids + counts if h not in files], config))
     with_files(facts, files)
     complete_items(items, facts, files, reads)
     return resolution, len(files)
