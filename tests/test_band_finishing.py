@@ -202,3 +202,13 @@ def test_integers_kept_on_request(twin: Any, cloudy: pystac.Item) -> None:
     truth = sc.expected_ndvi(cloudy.id, window=window(ds, cloudy, "B04"))
     np.testing.assert_array_equal(np.isnan(values), np.isnan(truth))
     assert np.nanmax(np.abs(values - truth)) < 1e-6
+
+
+def test_masked_loads_run_in_other_processes(twin: Any, cloudy: pystac.Item) -> None:
+    import dask
+
+    ds = load([cloudy], bands=["red", "nir"], mask="clouds", chunks=256)
+    with dask.config.set(scheduler="processes", num_workers=2):
+        values = _ndvi(ds)
+    truth, clouds = sc.expected_ndvi(cloudy.id), sc.expected_clouds(cloudy.id)
+    np.testing.assert_array_equal(np.isnan(values), np.isnan(truth) | clouds)

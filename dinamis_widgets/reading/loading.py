@@ -19,9 +19,13 @@ What the cube holds:
 
 - bands by common name (``red``, ``green``, ``blue``, ``nir``, ``rededge``, ``coastal``, ``pan``), whatever
   their order in the files (SPOT and Pléiades files store R, G, B, NIR; Pléiades Neo R, G, B, NIR, RE, DB),
-  from the ``multispectral`` and ``panchromatic`` assets;
+  from the ``multispectral`` and ``panchromatic`` assets, or by any other name the items allow (see
+  :func:`load`, "Naming bands");
 - 12-bit DNs kept as ``uint16`` with ``nodata = 0`` (in each variable's ``attrs``) until an index needs
-  floats (:mod:`dinamis_widgets.analysis.indices` turns nodata into NaN);
+  floats (:mod:`dinamis_widgets.analysis.indices` turns nodata into NaN); bands an item declares a scale
+  for (``raster:bands``), or the toolkit knows one for (THEIA's reflectance x 10000), as ``float32``
+  reflectance with NaN for nodata; with ``mask="clouds"``, NaN where the collection's cloud mask says
+  cloud (:mod:`.finishing`);
 - one time step per solar day (``groupby="solar_day"``), mosaicking the items of a day;
 - ``attrs`` with the items, the *unsigned* hrefs and the parameters of the load, never a signature.
 
@@ -261,8 +265,9 @@ def load(items: Any, bands: str | Sequence[str] | None = None,
         again at read time. BRUT and Regards items, which cannot be streamed, are left out with a
         :class:`~dinamis_widgets.NotSignableWarning` saying why.
     bands
-        Common names (``red``, ``green``, ``blue``, ``nir``, ``rededge``, ``coastal``, ``pan``), from the
-        ``multispectral`` and ``panchromatic`` assets; default :data:`~.options.DEFAULT_BANDS`.
+        Band names: common names (``red``, ``green``, ``blue``, ``nir``, ``rededge``, ``coastal``,
+        ``pan``...), band names, asset keys, ``asset.N`` (see "Naming bands" below); default: the names of
+        ``band_map``, else :data:`~.options.DEFAULT_BANDS`.
     aoi
         Area to load: GeoJSON geometry, bbox ``(west, south, east, north)`` in degrees, shapely geometry,
         or GeoDataFrame. Default: the union of the items' footprints.
@@ -280,26 +285,77 @@ def load(items: Any, bands: str | Sequence[str] | None = None,
         a property name or a callable (as odc-stac).
     signer
         The signer used at read time; :func:`~dinamis_widgets.get_signer` by default.
+    band_map
+        Which band of which asset a name means, where the items do not say or you know better:
+        ``{"red": ("src_xs", 1), "nir": ("src_xs", 4)}`` (or ``"src_xs.4"``, or a single-band asset key).
+        Wins over every other rule, and silences the :class:`~dinamis_widgets.BandOrderWarning` of the
+        tables.
+    mask
+        ``"clouds"``: pixels the collection's cloud mask marks (THEIA: ``CLM_R1`` for the 10 m bands,
+        ``CLM_R2`` for the 20 m ones, bit 0; and the ``SAT_R1``/``SAT_R2`` saturation bits where the items
+        have them) are NaN; :class:`~dinamis_widgets.NoMaskError` when a collection of the items has no
+        cloud mask (``spot-6-7-drs``, ``super-sentinel-2-l2a`` and the DINAMIS-shaped collections reference
+        none). ``"clouds-if-any"``: the same, but items without a cloud mask are loaded unmasked with a
+        :class:`~dinamis_widgets.NoMaskWarning`. Each item is masked before the items of a day are
+        mosaicked, so a cloud in one lets another show through; a mask is read once per chunk.
     options
-        Less common settings (:class:`~.options.LoadOptions`): resampling, dtype, overviews, validity...
+        Less common settings (:class:`~.options.LoadOptions`): resampling, dtype, overviews, validity,
+        ``rescale``...
 
     Returns
     -------
     xarray.Dataset
-        Lazy (dask) variables ``(time, y, x)`` named by common name, ``uint16`` with ``attrs["nodata"]``;
-        ``attrs`` record ``dinamis_items``, ``dinamis_hrefs`` (unsigned), ``dinamis_load`` (parameters,
-        JSON) and ``dinamis_version``.
+        Lazy (dask) variables ``(time, y, x)`` named as asked, ``uint16`` with ``attrs["nodata"]`` for
+        DINAMIS DNs; ``float32`` with NaN for nodata where bands are scaled or masked; ``attrs`` record
+        ``dinamis_items``, ``dinamis_hrefs`` (unsigned), ``dinamis_load`` (parameters and where each band
+        comes from, JSON) and ``dinamis_version``.
 
     Raises
     ------
     LoadError
-        Empty item list, unknown band, bad resolution or chunks.
+        Empty item list, unknown band (the message lists the assets and shows a call that works), bad
+        resolution or chunks.
+    NoMaskError
+        ``mask="clouds"`` on items of a collection without a cloud mask.
     NotSignableError
         When every item is a BRUT or Regards product (the message says why).
     QueryError
         Malformed AOI.
     TypeError
         A keyword argument that is none of the above.
+
+    Warns
+    -----
+    BandOrderWarning
+        A band's meaning rests on an assumed file band order (the items naming no band): the message says
+        what is assumed and the ``band_map`` that overrides it.
+
+    Notes
+    -----
+    **Naming bands.** In each collection of the items (its first item stands for the others), a name is
+    resolved by the first rule that applies (:mod:`.band_names`):
+
+    0. ``band_map``;
+    1. the key of a multi-band asset: all its bands (``bands=["src_xs"]`` gives ``src_xs.1`` ...
+       ``src_xs.4``; ``["multispectral"]`` gives ``red``, ``green``, ``blue``, ``nir``, as its
+       ``eo:bands`` name them);
+    2. a name or common name in ``eo:bands`` or STAC 1.1 ``bands`` (``red``, ``B2``);
+    3. the key of a single-band asset (``B04``, ``src_pan``);
+    4. ``asset.N``, band N of an asset (odc-stac's convention: ``src_xs.4``);
+    5. aliases: Sentinel-2 band names for Sentinel-2 items (``red`` is ``B04``, ``B4`` is ``B04``,
+       ``swir16`` is ``B11``...), then the band names of the table of known collections whose items
+       declare none (:data:`~.product_tables.KNOWN_COLLECTIONS`: ``spot-6-7-drs``'s ``src_xs`` is R, G,
+       B, NIR; ``super-sentinel-2-l2a``'s ``img`` is B4, B3, B2, B8);
+    6. the DINAMIS sensors' file band orders (:data:`~.product_tables.SENSOR_BAND_ORDERS`: SPOT 6/7,
+       Pléiades, Pléiades Neo) for the multispectral asset of such an item that names no band.
+
+    Rules 5 (for multi-band files) and 6 assume a file band order and warn. Where an item gives no grid
+    (``spot-6-7-drs``: ``proj:epsg`` only) or no band count, the file's header is read once (a small
+    signed request) to complete it; nothing else is read before ``.compute()``.
+
+    **Numbers.** Scale and offset from ``raster:bands`` (STAC 1.1: ``raster:scale``, ``raster:offset``),
+    else from the table, are applied (odc-stac does not: its issue 55), giving ``float32`` with NaN for
+    nodata; ``LoadOptions(rescale=False)`` keeps the files' integers.
 
     Examples
     --------
@@ -314,5 +370,13 @@ def load(items: Any, bands: str | Sequence[str] | None = None,
     >>> ndvi = dw.ndvi(ds).compute()
     >>> bool(-1 <= ndvi.min() <= ndvi.max() <= 1)
     True
+
+    THEIA's Sentinel-2 reflectance, clouds masked:
+
+    >>> s2 = dw.search(collections=["sentinel2-l2a-theia"], bbox=(-0.97, 45.93, -0.95, 45.95),
+    ...                filters={"eo:cloud_cover": (">", 10)})
+    >>> cube = dw.load(s2, bands=["red", "nir"], mask="clouds")
+    >>> cube.red.dtype, cube.attrs["dinamis_collections"]
+    (dtype('float32'), ['sentinel2-l2a-theia'])
     """
     return prepare_load(items, bands, **arguments).build()
