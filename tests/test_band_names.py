@@ -330,3 +330,10 @@ def test_errors_for_bad_indices_and_band_maps(twin: Any, drs: pystac.Item, theia
         load([drs], bands=["red"], band_map={"red": ("src_xs", 0)})
     with pytest.raises(LoadError, match=r"(?s)No band 'pan'.*B02"):
         load([theia], bands=["pan"])
+
+
+def test_drs_resolution_names(twin: Any, drs: pystac.Item) -> None:
+    with pytest.warns(BandOrderWarning):
+        pan = load([drs], bands=["red", "nir"], resolution="pan", aoi=_aoi(drs))
+        ms = load([drs], bands=["red", "nir"], resolution="ms", aoi=_aoi(drs))
+    assert pan.odc.geobox.resolution.x == 1.5 and ms.odc.geobox.resolution.x == 6.0

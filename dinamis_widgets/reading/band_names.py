@@ -10,7 +10,8 @@ is resolved by the first rule that applies:
    in several assets, the one with fewer bands (odc-stac's rule);
 3. the key of a single-band asset (``B04``, ``src_pan``);
 4. ``asset.N``: band N (1-based) of an asset (odc-stac's convention);
-5. aliases: Sentinel-2 band names for Sentinel-2 items (``red`` is ``B04``, ``B4`` is ``B04``...), then
+5. aliases: Sentinel-2 band names for Sentinel-2 items (``red`` is the asset ``B04``, ``B4`` is ``B04``,
+   ``B04`` is an asset ``red``...), then
    the names :data:`~.product_tables.KNOWN_COLLECTIONS` gives the bands of collections whose items
    declare none;
 6. the DINAMIS sensors' file band orders (:data:`~.product_tables.SENSOR_BAND_ORDERS`) for the
@@ -64,7 +65,7 @@ class BandSource:
     """For declared names: found in ``eo:bands`` (odc-stac reads those), not only in STAC 1.1 ``bands``."""
 
     def __str__(self) -> str:
-        where = self.asset if self.how == ASSET else f"{self.asset}.{self.index}"
+        where = self.asset if self.how in (ASSET, SENTINEL2) else f"{self.asset}.{self.index}"
         return where + ("" if self.how in _NATIVE or self.how == ALL_BANDS else f" ({self.how})")
 
 
@@ -111,7 +112,7 @@ def _alias(coll: CollectionFacts, name: str) -> BandSource | None:
     if coll.sentinel2:
         for band in SENTINEL2_BANDS:
             if name in band.names or name.upper() in band.names:
-                for key in (band.name, *band.aliases):
+                for key in (band.name, *band.aliases, band.common_name or ""):
                     if key in coll.assets and (coll.assets[key].count or 1) == 1:
                         return BandSource(key, 1, SENTINEL2)
     if coll.table is not None:

@@ -139,7 +139,7 @@ class ItemBands:
         :meth:`.band_names.BandResolution.stac_cfg`.
     resolutions
         Native pixel sizes by asset key, for assets that give neither a grid nor a ``gsd`` (from the
-        tables).
+        tables), and of ``"pan"`` when the load does not read it (for ``resolution="pan"``).
     """
 
     def __init__(self, items: Sequence[pystac.Item], stac_cfg: Mapping[str, Any] | None = None,
@@ -177,13 +177,14 @@ class ItemBands:
         return geobox if isinstance(geobox, GeoBox) else None
 
     def native_resolution(self, band: str) -> float | None:
-        """The native pixel size of ``band`` in the first item: its grid's, else its asset's ``gsd``."""
+        """The native pixel size of ``band`` in the first item: its grid's, else its asset's ``gsd``, else
+        the one given in ``resolutions`` (by asset key, or by name for a band the load does not read)."""
         geobox = self.native_geobox(band)
         if geobox is not None:
             return float(geobox.resolution.x)
         first = self.parsed[0] if self.parsed else None
         if first is None or band not in first:
-            return None
+            return self.resolutions.get(band)
         asset, _ = first.collection.band_key(band)
         gsd = self.items[0].assets[asset].extra_fields.get("gsd") if asset in self.items[0].assets else None
         return float(gsd) if gsd else self.resolutions.get(asset)

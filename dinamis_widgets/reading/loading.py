@@ -138,6 +138,24 @@ def _resolve_bands(items: list[pystac.Item], names: list[str], band_map: Mapping
     return resolution, len(files)
 
 
+def _pan_resolution(item: pystac.Item, facts: Mapping[str, Any], tables: Mapping[str, float]) -> float | None:
+    """The panchromatic resolution of a load that does not read ``pan`` (``resolution="pan"``): its asset's
+    grid, ``gsd`` or table resolution, or None."""
+    from .asset_facts import collection_key
+    from .band_names import resolve_bands
+
+    coll = facts.get(collection_key(item))
+    try:
+        src = resolve_bands({coll.key: coll}, ["pan"]).sources[coll.key]["pan"] if coll else None
+    except LoadError:
+        return None
+    if src is None:
+        return None
+    fields = item.assets[src.asset].extra_fields
+    transform, gsd = fields.get("proj:transform"), fields.get("gsd")
+    return float(transform[0]) if transform else float(gsd) if gsd else tables.get(src.asset)
+
+
 def _float_kwargs(opts: LoadOptions, kwargs: dict[str, Any]) -> None:
     """dtype and nodata of a cube whose bands are finished: float32 and NaN, unless the caller said."""
     import numpy as np
@@ -183,6 +201,10 @@ def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
     names = resolution.names
     tables = {k: a.table.resolution for f in resolution.facts.values() for k, a in f.assets.items()
               if a.table is not None}
+    if arguments.get("resolution") == "pan" and "pan" not in names:
+        pan = _pan_resolution(its[0], resolution.facts, tables)
+        if pan is not None:
+            tables.setdefault("pan", pan)
     parsed = ItemBands(its, resolution.stac_cfg(), tables)
     res = parsed.resolution(names, arguments.get("resolution"))
     finishing, unmasked = plan_finishing(its, parsed.parsed, names, resolution.facts, rescale=opts.rescale,
