@@ -29,6 +29,7 @@ from .errors import (
     DinamisError,
     HTTPServiceError,
     LoadError,
+    NoMaskError,
     NotSignableError,
     QueryError,
     SearchError,
@@ -36,7 +37,15 @@ from .errors import (
     TwinError,
     ValidityError,
 )
-from .warnings import AOIWarning, DinamisWarning, NotSignableWarning, QueryWarning, SearchWarning
+from .warnings import (
+    AOIWarning,
+    BandOrderWarning,
+    DinamisWarning,
+    NoMaskWarning,
+    NotSignableWarning,
+    QueryWarning,
+    SearchWarning,
+)
 
 __version__ = "0.1.0.dev0"
 
@@ -102,6 +111,7 @@ __all__ = [
     "AOI",
     "AOIWarning",
     "AuthenticationError",
+    "BandOrderWarning",
     "ConfigurationError",
     "DinamisError",
     "DinamisWarning",
@@ -110,6 +120,8 @@ __all__ = [
     "HTTPServiceError",
     "LoadError",
     "LoadOptions",
+    "NoMaskError",
+    "NoMaskWarning",
     "NotSignableError",
     "NotSignableWarning",
     "Query",

@@ -19,6 +19,7 @@ __all__ = [
     "DinamisError",
     "HTTPServiceError",
     "LoadError",
+    "NoMaskError",
     "NotSignableError",
     "QueryError",
     "SearchError",
@@ -156,3 +157,7 @@ class SearchError(HTTPServiceError):
 
 class LoadError(DinamisError):
     """Assets could not be loaded into a cube."""
+
+
+class NoMaskError(LoadError):
+    """``mask="clouds"`` was asked for items of a collection that has no cloud mask."""

@@ -19,7 +19,8 @@ True
 
 from __future__ import annotations
 
-__all__ = ["AOIWarning", "DinamisWarning", "NotSignableWarning", "QueryWarning", "SearchWarning"]
+__all__ = ["AOIWarning", "BandOrderWarning", "DinamisWarning", "NoMaskWarning", "NotSignableWarning",
+           "QueryWarning", "SearchWarning"]
 
 
 class DinamisWarning(UserWarning):
@@ -40,3 +41,12 @@ class SearchWarning(DinamisWarning):
 
 class NotSignableWarning(DinamisWarning):
     """Items of a collection or search were left unsigned (BRUT or Regards products)."""
+
+
+class BandOrderWarning(DinamisWarning):
+    """Bands were named from an assumed file band order, the items naming none; the message says what is
+    assumed and the ``band_map=`` that overrides it."""
+
+
+class NoMaskWarning(DinamisWarning):
+    """``mask="clouds-if-any"``: the items of a collection without a cloud mask were loaded unmasked."""

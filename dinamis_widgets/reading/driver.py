@@ -27,7 +27,9 @@ does and read directly, so coarse loads fetch fewer bytes. :func:`open_for_read`
 the reads and for the cost estimates of :class:`~.tiles.TileIndex`.
 
 The pixel-level read (nodata, dtype, paste or reprojection) is odc-loader's own, vendored in
-:mod:`.odc_read`, so results are those of odc-stac's reader.
+:mod:`.odc_read`, so results are those of odc-stac's reader. Where a band is scaled or masked
+(:mod:`.finishing`), the per-band task finishes the shared read's pixels, after one shared read per
+(mask file, chunk) of the masks it needs; otherwise it only picks its band, as before.
 
 Examples
 --------
@@ -57,6 +59,7 @@ from odc.loader import RasterLoadParams, RasterSource
 from ..errors import LoadError, mask_signatures
 from ..signing.client import Signer
 from ..signing.registry import get_signer
+from .finishing import BandFinish, Finishing, fill_value, finish_band
 from .gdal_io import DEFAULT_GDAL_OPTIONS, count, discard_files, is_read_error, pooled
 from .odc_read import do_read, pick_overview
 
@@ -67,8 +70,10 @@ __all__ = [
     "SigningDaskReader",
     "SigningRasterReader",
     "SigningReaderDriver",
+    "mask_params",
     "open_for_read",
     "read_bands",
+    "read_params",
 ]
 
 log = logging.getLogger(__name__)
@@ -224,21 +229,45 @@ def _pick(shared: tuple[tuple[slice, slice], np.ndarray], i: int) -> tuple[tuple
 # --------------------------------------------------------------------------------------------------
 
 
+def mask_params(cfg: RasterLoadParams) -> RasterLoadParams:
+    """How a mask file is read for a band read with ``cfg``: its own data type, nearest neighbour, 0
+    (nothing masked) where the file does not reach."""
+    return RasterLoadParams(dtype=None, fill_value=0, use_overviews=cfg.use_overviews, resampling="nearest",
+                            fail_on_error=cfg.fail_on_error)
+
+
+def read_params(cfg: RasterLoadParams, finish: BandFinish | None) -> RasterLoadParams:
+    """The parameters of a band's shared read: the band's, and the declared nodata where a finished band's
+    file declares none."""
+    cfg = cfg.patch(meta=None)
+    if finish is not None and finish.nodata is not None and cfg.src_nodata_fallback is None:
+        cfg = cfg.patch(src_nodata_fallback=finish.nodata)
+    return cfg
+
+
 class SigningRasterReader:
     """``RasterReader`` of one band (used by odc-loader's non-dask path)."""
 
-    def __init__(self, src: RasterSource, config: ReadConfig) -> None:
+    def __init__(self, src: RasterSource, config: ReadConfig, finish: BandFinish | None = None) -> None:
         self._src = src
         self._config = config
+        self._finish = finish
 
     def read(self, cfg: RasterLoadParams, dst_geobox: GeoBox, *, dst: np.ndarray | None = None,
              selection: Any | None = None) -> tuple[tuple[slice, slice], np.ndarray]:
-        """Read the band over ``dst_geobox`` (into ``dst`` when given)."""
-        roi, pix = read_bands(self._src.uri, (self._src.band,), cfg, dst_geobox, self._config)
+        """Read the band over ``dst_geobox`` (into ``dst`` when given), finished when it must be."""
+        roi, pix = read_bands(self._src.uri, (self._src.band,), read_params(cfg, self._finish), dst_geobox,
+                              self._config)
+        if self._finish is not None and not self._finish.identity:
+            masks = [read_bands(m.uri, (1,), mask_params(cfg), dst_geobox, self._config)
+                     for m in self._finish.masks]
+            roi, band = finish_band((roi, pix), 0, self._finish, fill_value(cfg), *masks)
+        else:
+            band = pix[0]
         if dst is not None:
-            dst[roi] = pix[0]
+            dst[roi] = band
             return roi, dst[roi]
-        return roi, pix[0]
+        return roi, band
 
 
 @dataclass(frozen=True)
@@ -285,6 +314,7 @@ class SigningDaskReader:
 
     config: ReadConfig
     band_plan: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    finishing: Finishing | None = None
     src: RasterSource | None = None
     cfg: RasterLoadParams | None = None
     layer_name: str = ""
@@ -293,7 +323,7 @@ class SigningDaskReader:
     def open(self, src: RasterSource, cfg: RasterLoadParams, ctx: Any, *, layer_name: str,
              idx: int) -> SigningDaskReader:
         """Bind the reader to a source (no IO); ``ctx`` is the state of the load (its reads are recorded)."""
-        return SigningDaskReader(self.config, self.band_plan, src, cfg, layer_name,
+        return SigningDaskReader(self.config, self.band_plan, self.finishing, src, cfg, layer_name,
                                  ctx if isinstance(ctx, LoadState) else None)
 
     def bands_for(self, src: RasterSource) -> tuple[int, ...]:
@@ -302,21 +332,35 @@ class SigningDaskReader:
         return planned if src.band in planned else (src.band,)
 
     def read(self, dst_geobox: GeoBox, *, selection: Any | None = None, idx: tuple[int, ...]) -> _Future:
-        """Graph of the chunk ``idx`` of this band: a shared multi-band read, then a pick."""
+        """Graph of the chunk ``idx`` of this band: a shared multi-band read, then a pick (or a finish, after
+        the shared reads of the masks it applies)."""
         assert self.src is not None and self.cfg is not None
         bands = self.bands_for(self.src)
-        cfg = self.cfg.patch(meta=None)
-        token = tokenize(self.src.uri, bands, cfg, _geobox_token(dst_geobox), selection)
-        shared_key = f"dinamis-read-{token}"
+        finish = self.finishing.of(self.src.uri, self.src.band) if self.finishing is not None else None
+        cfg = read_params(self.cfg, finish)
+        where = _geobox_token(dst_geobox)
+        shared_key = f"dinamis-read-{tokenize(self.src.uri, bands, cfg, where, selection)}"
         band_key = (self.layer_name, *idx)
-        dsk = {
-            shared_key: Task(shared_key, read_bands, self.src.uri, bands, cfg, dst_geobox, self.config),
-            band_key: Task(band_key, _pick, TaskRef(shared_key), bands.index(self.src.band)),
-        }
-        if self.load is not None:
-            read = SharedRead(shared_key, self.src.uri, bands, cfg, dst_geobox)
-            self.load.reads.setdefault(shared_key, read)
+        dsk: dict[Any, Any] = {
+            shared_key: Task(shared_key, read_bands, self.src.uri, bands, cfg, dst_geobox, self.config)}
+        self._record(SharedRead(shared_key, self.src.uri, bands, cfg, dst_geobox))
+        if finish is None or finish.identity:
+            dsk[band_key] = Task(band_key, _pick, TaskRef(shared_key), bands.index(self.src.band))
+            return _Future(band_key, dsk)
+        mask_refs = []
+        for use in finish.masks:
+            mcfg = mask_params(cfg)
+            mask_key = f"dinamis-mask-{tokenize(use.uri, mcfg, where, selection)}"
+            dsk[mask_key] = Task(mask_key, read_bands, use.uri, (1,), mcfg, dst_geobox, self.config)
+            self._record(SharedRead(mask_key, use.uri, (1,), mcfg, dst_geobox))
+            mask_refs.append(TaskRef(mask_key))
+        dsk[band_key] = Task(band_key, finish_band, TaskRef(shared_key), bands.index(self.src.band), finish,
+                             fill_value(self.cfg), *mask_refs)
         return _Future(band_key, dsk)
+
+    def _record(self, read: SharedRead) -> None:
+        if self.load is not None:
+            self.load.reads.setdefault(read.key, read)
 
 
 class SigningReaderDriver:
@@ -331,6 +375,8 @@ class SigningReaderDriver:
         Signer, validity and GDAL options (:class:`ReadConfig`).
     band_plan
         For each unsigned href, the 1-based bands the load needs from it (read together).
+    finishing
+        Scale, offset and masks of the bands that have them (:mod:`.finishing`); None: pixels as read.
 
     Attributes
     ----------
@@ -339,9 +385,11 @@ class SigningReaderDriver:
     """
 
     def __init__(self, config: ReadConfig | None = None,
-                 band_plan: Mapping[str, Sequence[int]] | None = None) -> None:
+                 band_plan: Mapping[str, Sequence[int]] | None = None,
+                 finishing: Finishing | None = None) -> None:
         self.config = config or ReadConfig()
         self.band_plan = {k: tuple(sorted(set(v))) for k, v in (band_plan or {}).items()}
+        self.finishing = finishing
         self.last_load: LoadState | None = None
 
     def __repr__(self) -> str:
@@ -368,7 +416,8 @@ class SigningReaderDriver:
 
     def open(self, src: RasterSource, ctx: Any) -> SigningRasterReader:
         """A reader of one band (no IO)."""
-        return SigningRasterReader(src, self.config)
+        finish = self.finishing.of(src.uri, src.band) if self.finishing is not None else None
+        return SigningRasterReader(src, self.config, finish)
 
     @property
     def md_parser(self) -> None:
@@ -378,7 +427,7 @@ class SigningReaderDriver:
     @property
     def dask_reader(self) -> SigningDaskReader:
         """The dask graph builder of reads."""
-        return SigningDaskReader(self.config, self.band_plan)
+        return SigningDaskReader(self.config, self.band_plan, self.finishing)
 
     @property
     def aux_reader(self) -> None:

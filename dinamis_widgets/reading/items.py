@@ -1,9 +1,9 @@
 """The items of a load: accepted forms, signability, the AOI they cover, and their bands as odc-stac parses
 them (no IO).
 
-Bands are resolved by odc-stac's own STAC parsing (:func:`odc.stac.parse_items`): a common name or band
-name is an alias of ``(asset, band index)``, and each band's native grid is a geobox from the projection
-extension. :class:`ItemBands` answers what a load needs from that: which bands are missing, the native
+Bands are resolved by odc-stac's own STAC parsing (:func:`odc.stac.parse_items`) with the aliases of
+:mod:`.band_names`: a name is an alias of ``(asset, band index)``, and each band's native grid is a geobox
+from the projection extension. :class:`ItemBands` answers what a load needs from that: the native
 resolution and pixel anchor, and the band plan (the bands read together from each file).
 
 Examples
@@ -133,31 +133,23 @@ class ItemBands:
     Parameters
     ----------
     items
-        The items of a load (unsigned).
+        The items of a load (unsigned clones, completed by :func:`.asset_facts.complete_items`).
+    stac_cfg
+        odc-stac's per-collection configuration (aliases, data types): see
+        :meth:`.band_names.BandResolution.stac_cfg`.
+    resolutions
+        Native pixel sizes by asset key, for assets that give neither a grid nor a ``gsd`` (from the
+        tables), and of ``"pan"`` when the load does not read it (for ``resolution="pan"``).
     """
 
-    def __init__(self, items: Sequence[pystac.Item]) -> None:
+    def __init__(self, items: Sequence[pystac.Item], stac_cfg: Mapping[str, Any] | None = None,
+                 resolutions: Mapping[str, float] | None = None) -> None:
         import odc.stac
 
         self.items = list(items)
-        self.parsed = list(odc.stac.parse_items(self.items))
-
-    def missing(self, bands: Sequence[str]) -> list[str]:
-        """The bands no item has (by common name, band name or ``asset.index``)."""
-        return [b for b in bands if not any(b in parsed for parsed in self.parsed)]
-
-    def common_names(self) -> list[str]:
-        """The common names the items' assets declare (for error messages)."""
-        return sorted({str(b["common_name"]) for it in self.items for a in it.assets.values()
-                       for b in (a.extra_fields.get("eo:bands") or [])
-                       if isinstance(b, Mapping) and b.get("common_name")})
-
-    def check(self, bands: Sequence[str]) -> None:
-        """Raise :class:`~dinamis_widgets.errors.LoadError` when a band is in no item."""
-        missing = self.missing(bands)
-        if missing:
-            raise LoadError(f"No asset of the items has band(s) {', '.join(missing)}; available common "
-                            f"names: {', '.join(self.common_names()) or 'none'}.")
+        self.stac_cfg = dict(stac_cfg or {})
+        self.parsed = list(odc.stac.parse_items(self.items, self.stac_cfg or None))
+        self.resolutions = dict(resolutions or {})
 
     def band_plan(self, bands: Sequence[str]) -> dict[str, list[int]]:
         """For each file (unsigned href), the 1-based bands of ``bands`` it holds, read together."""
@@ -185,16 +177,17 @@ class ItemBands:
         return geobox if isinstance(geobox, GeoBox) else None
 
     def native_resolution(self, band: str) -> float | None:
-        """The native pixel size of ``band`` in the first item: its grid's, else its asset's ``gsd``."""
+        """The native pixel size of ``band`` in the first item: its grid's, else its asset's ``gsd``, else
+        the one given in ``resolutions`` (by asset key, or by name for a band the load does not read)."""
         geobox = self.native_geobox(band)
         if geobox is not None:
             return float(geobox.resolution.x)
         first = self.parsed[0] if self.parsed else None
         if first is None or band not in first:
-            return None
+            return self.resolutions.get(band)
         asset, _ = first.collection.band_key(band)
         gsd = self.items[0].assets[asset].extra_fields.get("gsd") if asset in self.items[0].assets else None
-        return float(gsd) if gsd else None
+        return float(gsd) if gsd else self.resolutions.get(asset)
 
     def resolution(self, bands: Sequence[str],
                    resolution: Resolution | None) -> float | tuple[float, float] | None:

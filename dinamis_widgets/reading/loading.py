@@ -19,9 +19,13 @@ What the cube holds:
 
 - bands by common name (``red``, ``green``, ``blue``, ``nir``, ``rededge``, ``coastal``, ``pan``), whatever
   their order in the files (SPOT and Pléiades files store R, G, B, NIR; Pléiades Neo R, G, B, NIR, RE, DB),
-  from the ``multispectral`` and ``panchromatic`` assets;
+  from the ``multispectral`` and ``panchromatic`` assets, or by any other name the items allow (see
+  :func:`load`, "Naming bands");
 - 12-bit DNs kept as ``uint16`` with ``nodata = 0`` (in each variable's ``attrs``) until an index needs
-  floats (:mod:`dinamis_widgets.analysis.indices` turns nodata into NaN);
+  floats (:mod:`dinamis_widgets.analysis.indices` turns nodata into NaN); bands an item declares a scale
+  for (``raster:bands``), or the toolkit knows one for (THEIA's reflectance x 10000), as ``float32``
+  reflectance with NaN for nodata; with ``mask="clouds"``, NaN where the collection's cloud mask says
+  cloud (:mod:`.finishing`);
 - one time step per solar day (``groupby="solar_day"``), mosaicking the items of a day;
 - ``attrs`` with the items, the *unsigned* hrefs and the parameters of the load, never a signature.
 
@@ -59,7 +63,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Unpack
 
 from ..errors import LoadError, mask_signatures
@@ -69,9 +73,12 @@ from .items import ItemBands, aoi_geometry, as_items, clip_to_items, signable_on
 from .options import LoadArguments, LoadOptions, check_arguments, norm_bands, norm_chunks
 
 if TYPE_CHECKING:
+    import pystac
     import xarray as xr
 
-    from .driver import SigningReaderDriver
+    from .band_names import BandRef, BandResolution
+    from .driver import ReadConfig, SigningReaderDriver
+    from .finishing import Finishing
 
 __all__ = ["PreparedLoad", "load", "prepare_load"]
 
@@ -87,6 +94,12 @@ class PreparedLoad:
     driver: SigningReaderDriver
     parameters: dict[str, Any]
     hrefs: tuple[str, ...]
+    band_sources: dict[str, str] = field(default_factory=dict)
+    """Where each band comes from (``{"red": "src_xs.1 (assumed order)"}``)."""
+    finishing: Finishing | None = None
+    """Scale, offset and masks applied, None when the pixels are kept as read."""
+    probed: int = 0
+    """Files whose header was read to complete their items' metadata."""
 
     def build(self) -> xr.Dataset:
         """Run odc-stac (graph only) and add provenance attributes. The driver records the shared reads
@@ -96,16 +109,75 @@ class PreparedLoad:
         try:
             ds = odc.stac.load(list(self.items), bands=list(self.bands), driver=self.driver,
                                **self.odc_kwargs)
-        except ValueError as exc:
+        except (ValueError, KeyError) as exc:
             raise LoadError(f"odc-stac could not build the cube: {mask_signatures(str(exc))}") from None
         return _with_provenance(ds, self)
 
 
+def _resolve_bands(items: list[pystac.Item], names: list[str], band_map: Mapping[str, BandRef] | None,
+                   config: ReadConfig) -> tuple[BandResolution, int]:
+    """Resolve the names (:mod:`.band_names`), reading the headers of the files whose items leave their
+    band count or grid unknown (:mod:`.probe`), and complete the clones (:mod:`.asset_facts`)."""
+    from .asset_facts import collect_facts, collection_key, complete_items, has_grid, with_files
+    from .band_names import band_ref, counts_needed, resolve_bands
+    from .probe import probe_files
+
+    facts = collect_facts(items)
+    refs = {str(k): band_ref(v) for k, v in (band_map or {}).items()}
+    files = probe_files(counts_needed(facts, names, refs), config)
+    with_files(facts, files)
+    resolution = resolve_bands(facts, names, band_map)
+    reads = resolution.assets_read()
+    grids = [it.assets[k].href for it in items for k in reads.get(collection_key(it), ())
+             if k in it.assets and not has_grid(it, k)]
+    counts = [f.item.assets[k].href for c, f in facts.items() for k in reads.get(c, ())
+              if k in f.assets and f.assets[k].count is None]
+    files.update(probe_files([h for h in grids + counts if h not in files], config))
+    with_files(facts, files)
+    complete_items(items, facts, files, reads)
+    return resolution, len(files)
+
+
+def _pan_resolution(item: pystac.Item, facts: Mapping[str, Any], tables: Mapping[str, float]) -> float | None:
+    """The panchromatic resolution of a load that does not read ``pan`` (``resolution="pan"``): its asset's
+    grid, ``gsd`` or table resolution, or None."""
+    from .asset_facts import collection_key
+    from .band_names import resolve_bands
+
+    coll = facts.get(collection_key(item))
+    try:
+        src = resolve_bands({coll.key: coll}, ["pan"]).sources[coll.key]["pan"] if coll else None
+    except LoadError:
+        return None
+    if src is None:
+        return None
+    fields = item.assets[src.asset].extra_fields
+    transform, gsd = fields.get("proj:transform"), fields.get("gsd")
+    return float(transform[0]) if transform else float(gsd) if gsd else tables.get(src.asset)
+
+
+def _float_kwargs(opts: LoadOptions, kwargs: dict[str, Any]) -> None:
+    """dtype and nodata of a cube whose bands are finished: float32 and NaN, unless the caller said."""
+    import numpy as np
+
+    dtypes = list(opts.dtype.values()) if isinstance(opts.dtype, Mapping) else [opts.dtype]
+    if any(d is not None and np.dtype(d).kind != "f" for d in dtypes):
+        raise LoadError(f"dtype={opts.dtype!r}: scaled or masked bands are floats. Give a float dtype, or "
+                        "keep the files' integers with LoadOptions(rescale=False) and mask=None.")
+    kwargs.setdefault("dtype", "float32")
+    kwargs.setdefault("nodata", float("nan"))
+
+
 def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
                  **arguments: Unpack[LoadArguments]) -> PreparedLoad:
-    """Validate and resolve the arguments of :func:`load` (no IO). See :func:`load`."""
+    """Validate and resolve the arguments of :func:`load`: bands, masks, grid, reader (no IO but the
+    headers of files whose items declare no grid or band count). See :func:`load`."""
+    import warnings
+
     from ..signing.validity import parse_validity
+    from ..warnings import BandOrderWarning, NoMaskWarning
     from .driver import ReadConfig, SigningReaderDriver
+    from .finishing import plan_finishing
     from .gdal_io import DEFAULT_GDAL_OPTIONS
 
     check_arguments(arguments)
@@ -113,14 +185,32 @@ def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
     crs = arguments.get("crs")
     groupby = arguments.get("groupby", "solar_day")
     signer = arguments.get("signer")
+    band_map = arguments.get("band_map")
+    mask = arguments.get("mask")
     opts = arguments.get("options") or LoadOptions()
     its = as_items(items)
     if opts.check_signable:
         its = signable_only(its)
-    names = norm_bands(bands)
-    parsed = ItemBands(its)
-    parsed.check(names)
+    the_signer = (signer or get_signer()) if opts.ship_signer else signer
+    validity = int(parse_validity(opts.validity).total_seconds()) if opts.validity is not None else None
+    config = ReadConfig(signer=the_signer, validity=validity,
+                        gdal_options=tuple({**DEFAULT_GDAL_OPTIONS, **opts.gdal_options}.items()))
+    resolution, probed = _resolve_bands(its, norm_bands(bands, band_map), band_map, config)
+    for text in resolution.assumptions():
+        warnings.warn(text, BandOrderWarning, stacklevel=3)
+    names = resolution.names
+    tables = {k: a.table.resolution for f in resolution.facts.values() for k, a in f.assets.items()
+              if a.table is not None}
+    if arguments.get("resolution") == "pan" and "pan" not in names:
+        pan = _pan_resolution(its[0], resolution.facts, tables)
+        if pan is not None:
+            tables.setdefault("pan", pan)
+    parsed = ItemBands(its, resolution.stac_cfg(), tables)
     res = parsed.resolution(names, arguments.get("resolution"))
+    finishing, unmasked = plan_finishing(its, parsed.parsed, names, resolution.facts, rescale=opts.rescale,
+                                         mask=mask)
+    for text in unmasked:
+        warnings.warn(text, NoMaskWarning, stacklevel=3)
     kwargs: dict[str, Any] = {
         "groupby": groupby,
         "chunks": norm_chunks(arguments.get("chunks")),
@@ -128,10 +218,14 @@ def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
         "fail_on_error": opts.fail_on_error,
         "use_overviews": opts.use_overviews,
     }
+    if parsed.stac_cfg:
+        kwargs["stac_cfg"] = parsed.stac_cfg
     if opts.dtype is not None:
         kwargs["dtype"] = dict(opts.dtype) if isinstance(opts.dtype, Mapping) else opts.dtype
     if opts.nodata is not None:
         kwargs["nodata"] = opts.nodata
+    if finishing.to_float:
+        _float_kwargs(opts, kwargs)
     if crs is not None:
         kwargs["crs"] = crs
     if res is not None:
@@ -142,14 +236,14 @@ def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
     aoi_geom = clip_to_items(aoi_geometry(aoi), its) if aoi is not None else None
     if aoi_geom is not None:
         kwargs["geopolygon"] = aoi_geom
-    the_signer = (signer or get_signer()) if opts.ship_signer else signer
-    validity = int(parse_validity(opts.validity).total_seconds()) if opts.validity is not None else None
-    config = ReadConfig(signer=the_signer, validity=validity,
-                        gdal_options=tuple({**DEFAULT_GDAL_OPTIONS, **opts.gdal_options}.items()))
     band_plan = parsed.band_plan(names)
-    driver = SigningReaderDriver(config, band_plan)
+    driver = SigningReaderDriver(config, band_plan, finishing if finishing.to_float else None)
+    sources = resolution.describe()
     parameters = {
         "bands": names,
+        "band_sources": sources,
+        "band_map": {k: list(v) if isinstance(v, tuple) else v for k, v in (band_map or {}).items()} or None,
+        "mask": mask,
         "aoi": list(aoi_geom.boundingbox) if aoi_geom is not None else None,
         "resolution": res if not isinstance(res, tuple) else list(res),
         "crs": str(crs) if crs is not None else None,
@@ -157,7 +251,8 @@ def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
         "groupby": groupby if isinstance(groupby, str) else getattr(groupby, "__name__", repr(groupby)),
         "options": {k: v for k, v in asdict(opts).items() if k not in ("gdal_options",)},
     }
-    return PreparedLoad(tuple(its), tuple(names), kwargs, driver, parameters, tuple(sorted(band_plan)))
+    return PreparedLoad(tuple(its), tuple(names), kwargs, driver, parameters, tuple(sorted(band_plan)),
+                        sources, finishing if finishing.to_float else None, probed)
 
 
 def _jsonable(value: Any) -> Any:
@@ -192,8 +287,9 @@ def load(items: Any, bands: str | Sequence[str] | None = None,
         again at read time. BRUT and Regards items, which cannot be streamed, are left out with a
         :class:`~dinamis_widgets.NotSignableWarning` saying why.
     bands
-        Common names (``red``, ``green``, ``blue``, ``nir``, ``rededge``, ``coastal``, ``pan``), from the
-        ``multispectral`` and ``panchromatic`` assets; default :data:`~.options.DEFAULT_BANDS`.
+        Band names: common names (``red``, ``green``, ``blue``, ``nir``, ``rededge``, ``coastal``,
+        ``pan``...), band names, asset keys, ``asset.N`` (see "Naming bands" below); default: the names of
+        ``band_map``, else :data:`~.options.DEFAULT_BANDS`.
     aoi
         Area to load: GeoJSON geometry, bbox ``(west, south, east, north)`` in degrees, shapely geometry,
         or GeoDataFrame. Default: the union of the items' footprints.
@@ -211,26 +307,77 @@ def load(items: Any, bands: str | Sequence[str] | None = None,
         a property name or a callable (as odc-stac).
     signer
         The signer used at read time; :func:`~dinamis_widgets.get_signer` by default.
+    band_map
+        Which band of which asset a name means, where the items do not say or you know better:
+        ``{"red": ("src_xs", 1), "nir": ("src_xs", 4)}`` (or ``"src_xs.4"``, or a single-band asset key).
+        Wins over every other rule, and silences the :class:`~dinamis_widgets.BandOrderWarning` of the
+        tables.
+    mask
+        ``"clouds"``: pixels the collection's cloud mask marks (THEIA: ``CLM_R1`` for the 10 m bands,
+        ``CLM_R2`` for the 20 m ones, bit 0; and the ``SAT_R1``/``SAT_R2`` saturation bits where the items
+        have them) are NaN; :class:`~dinamis_widgets.NoMaskError` when a collection of the items has no
+        cloud mask (``spot-6-7-drs``, ``super-sentinel-2-l2a`` and the DINAMIS-shaped collections reference
+        none). ``"clouds-if-any"``: the same, but items without a cloud mask are loaded unmasked with a
+        :class:`~dinamis_widgets.NoMaskWarning`. Each item is masked before the items of a day are
+        mosaicked, so a cloud in one lets another show through; a mask is read once per chunk.
     options
-        Less common settings (:class:`~.options.LoadOptions`): resampling, dtype, overviews, validity...
+        Less common settings (:class:`~.options.LoadOptions`): resampling, dtype, overviews, validity,
+        ``rescale``...
 
     Returns
     -------
     xarray.Dataset
-        Lazy (dask) variables ``(time, y, x)`` named by common name, ``uint16`` with ``attrs["nodata"]``;
-        ``attrs`` record ``dinamis_items``, ``dinamis_hrefs`` (unsigned), ``dinamis_load`` (parameters,
-        JSON) and ``dinamis_version``.
+        Lazy (dask) variables ``(time, y, x)`` named as asked, ``uint16`` with ``attrs["nodata"]`` for
+        DINAMIS DNs; ``float32`` with NaN for nodata where bands are scaled or masked; ``attrs`` record
+        ``dinamis_items``, ``dinamis_hrefs`` (unsigned), ``dinamis_load`` (parameters and where each band
+        comes from, JSON) and ``dinamis_version``.
 
     Raises
     ------
     LoadError
-        Empty item list, unknown band, bad resolution or chunks.
+        Empty item list, unknown band (the message lists the assets and shows a call that works), bad
+        resolution or chunks.
+    NoMaskError
+        ``mask="clouds"`` on items of a collection without a cloud mask.
     NotSignableError
         When every item is a BRUT or Regards product (the message says why).
     QueryError
         Malformed AOI.
     TypeError
         A keyword argument that is none of the above.
+
+    Warns
+    -----
+    BandOrderWarning
+        A band's meaning rests on an assumed file band order (the items naming no band): the message says
+        what is assumed and the ``band_map`` that overrides it.
+
+    Notes
+    -----
+    **Naming bands.** In each collection of the items (its first item stands for the others), a name is
+    resolved by the first rule that applies (:mod:`.band_names`):
+
+    0. ``band_map``;
+    1. the key of a multi-band asset: all its bands (``bands=["src_xs"]`` gives ``src_xs.1`` ...
+       ``src_xs.4``; ``["multispectral"]`` gives ``red``, ``green``, ``blue``, ``nir``, as its
+       ``eo:bands`` name them);
+    2. a name or common name in ``eo:bands`` or STAC 1.1 ``bands`` (``red``, ``B2``);
+    3. the key of a single-band asset (``B04``, ``src_pan``);
+    4. ``asset.N``, band N of an asset (odc-stac's convention: ``src_xs.4``);
+    5. aliases: Sentinel-2 band names for Sentinel-2 items (``red`` is ``B04``, ``B4`` is ``B04``,
+       ``swir16`` is ``B11``...), then the band names of the table of known collections whose items
+       declare none (:data:`~.product_tables.KNOWN_COLLECTIONS`: ``spot-6-7-drs``'s ``src_xs`` is R, G,
+       B, NIR; ``super-sentinel-2-l2a``'s ``img`` is B4, B3, B2, B8);
+    6. the DINAMIS sensors' file band orders (:data:`~.product_tables.SENSOR_BAND_ORDERS`: SPOT 6/7,
+       Pléiades, Pléiades Neo) for the multispectral asset of such an item that names no band.
+
+    Rules 5 (for multi-band files) and 6 assume a file band order and warn. Where an item gives no grid
+    (``spot-6-7-drs``: ``proj:epsg`` only) or no band count, the file's header is read once (a small
+    signed request) to complete it; nothing else is read before ``.compute()``.
+
+    **Numbers.** Scale and offset from ``raster:bands`` (STAC 1.1: ``raster:scale``, ``raster:offset``),
+    else from the table, are applied (odc-stac does not: its issue 55), giving ``float32`` with NaN for
+    nodata; ``LoadOptions(rescale=False)`` keeps the files' integers.
 
     Examples
     --------
@@ -245,5 +392,13 @@ def load(items: Any, bands: str | Sequence[str] | None = None,
     >>> ndvi = dw.ndvi(ds).compute()
     >>> bool(-1 <= ndvi.min() <= ndvi.max() <= 1)
     True
+
+    THEIA's Sentinel-2 reflectance, clouds masked:
+
+    >>> s2 = dw.search(collections=["sentinel2-l2a-theia"], bbox=(-0.97, 45.93, -0.95, 45.95),
+    ...                filters={"eo:cloud_cover": (">", 10)})
+    >>> cube = dw.load(s2, bands=["red", "nir"], mask="clouds")
+    >>> cube.red.dtype, cube.attrs["dinamis_collections"]
+    (dtype('float32'), ['sentinel2-l2a-theia'])
     """
     return prepare_load(items, bands, **arguments).build()

@@ -7,7 +7,7 @@ Examples
 >>> LoadOptions(resampling="bilinear").use_overviews
 True
 >>> sorted(LoadArguments.__annotations__)
-['aoi', 'chunks', 'crs', 'groupby', 'options', 'resolution', 'signer']
+['aoi', 'band_map', 'chunks', 'crs', 'groupby', 'mask', 'options', 'resolution', 'signer']
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from ..signing.validity import ValidityLike
 
 if TYPE_CHECKING:
     from ..signing.client import Signer
+    from .band_names import BandRef
+    from .finishing import MaskRequest
 
 __all__ = [
     "COMMON_NAMES",
@@ -76,6 +78,10 @@ class LoadOptions:
     check_signable
         Leave out BRUT and Regards items (with a :class:`~dinamis_widgets.NotSignableWarning`;
         :class:`~dinamis_widgets.errors.NotSignableError` when no item is left).
+    rescale
+        Apply the scale and offset an item declares (``raster:bands``) or the toolkit knows
+        (:data:`~.product_tables.KNOWN_COLLECTIONS`: THEIA's reflectance x 10000): such bands are
+        ``float32`` with NaN for nodata. False keeps the files' integers.
     """
 
     resampling: str | Mapping[str, str] = "nearest"
@@ -88,14 +94,18 @@ class LoadOptions:
     gdal_options: Mapping[str, str] = field(default_factory=dict)
     fail_on_error: bool = True
     check_signable: bool = True
+    rescale: bool = True
 
 
 class LoadArguments(TypedDict, total=False):
     """Keyword arguments of :func:`~dinamis_widgets.load` after ``items`` and ``bands`` (documented there),
     shared by :func:`~dinamis_widgets.plan` and :func:`~.loading.prepare_load`. Defaults: ``aoi``,
-    ``resolution``, ``crs``, ``chunks``, ``signer`` and ``options`` None, ``groupby`` ``"solar_day"``."""
+    ``resolution``, ``crs``, ``chunks``, ``signer``, ``band_map``, ``mask`` and ``options`` None,
+    ``groupby`` ``"solar_day"``."""
 
     aoi: Any
+    band_map: Mapping[str, BandRef] | None
+    mask: MaskRequest | None
     resolution: Resolution | None
     crs: Any
     chunks: int | Mapping[str, int] | None
@@ -104,16 +114,18 @@ class LoadArguments(TypedDict, total=False):
     options: LoadOptions | None
 
 
-def norm_bands(bands: str | Sequence[str] | None) -> list[str]:
-    """The bands asked, without repeats (:data:`DEFAULT_BANDS` when None).
+def norm_bands(bands: str | Sequence[str] | None, band_map: Mapping[str, Any] | None = None) -> list[str]:
+    """The bands asked, without repeats (the names of ``band_map``, else :data:`DEFAULT_BANDS`, when None).
 
     Examples
     --------
     >>> norm_bands("red"), norm_bands(["nir", "red", "nir"])
     (['red'], ['nir', 'red'])
+    >>> norm_bands(None, {"red": ("src_xs", 1)}), norm_bands(None)
+    (['red'], ['red', 'green', 'blue', 'nir'])
     """
     if bands is None:
-        return list(DEFAULT_BANDS)
+        return list(band_map) if band_map else list(DEFAULT_BANDS)
     if isinstance(bands, str):
         bands = [bands]
     out = list(dict.fromkeys(bands))
@@ -148,8 +160,8 @@ def check_arguments(arguments: Mapping[str, Any]) -> None:
     >>> check_arguments({"aoi": None, "chunk": 512})
     Traceback (most recent call last):
     ...
-    TypeError: unexpected keyword argument(s) 'chunk'; a load takes aoi, chunks, crs, groupby, options, \
-resolution, signer
+    TypeError: unexpected keyword argument(s) 'chunk'; a load takes aoi, band_map, chunks, crs, groupby, \
+mask, options, resolution, signer
     """
     unknown = sorted(set(arguments) - set(LoadArguments.__annotations__))
     if unknown:

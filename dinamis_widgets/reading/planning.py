@@ -14,7 +14,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Unpack
 
 from .options import LoadArguments
@@ -75,6 +75,14 @@ class LoadPlan:
     times: tuple[str, ...]
     files: tuple[FileCost, ...]
     output_bytes: int
+    band_sources: dict[str, str] = field(default_factory=dict)
+    """Where each band comes from: ``{"red": "src_xs.1 (assumed order)"}`` (the name alone: as declared)."""
+    scaling: dict[str, str] = field(default_factory=dict)
+    """Scale and offset applied, by file name (``{"..._FRE_B4.tif": "x 0.0001 + 0"}``)."""
+    masks: tuple[str, ...] = ()
+    """Mask files applied (``mask="clouds"``), each read once per chunk."""
+    probed: int = 0
+    """Files whose header was read to complete their items' metadata (band count, grid)."""
 
     @property
     def tile_bytes(self) -> int:
@@ -101,7 +109,7 @@ class LoadPlan:
                       f"{', ...' if len(self.items) > 3 else ''}"),
             ("time", f"{len(self.times)} step(s): {', '.join(self.times[:4])}"
                      f"{', ...' if len(self.times) > 4 else ''}"),
-            ("bands", ", ".join(f"{b} ({self.dtypes.get(b, '?')})" for b in self.bands)),
+            ("bands", ", ".join(f"{b} ({self.dtypes.get(b, '?')}{self._source(b)})" for b in self.bands)),
             ("grid", f"{self.crs}, {ny} x {nx} pixels of {abs(rx):g} x {abs(ry):g}, time {t}"),
             ("bounds", f"({left:.2f}, {bottom:.2f}, {right:.2f}, {top:.2f})"),
             ("chunks", f"{self.chunks} -> {self.n_chunks} chunk(s) per band, {self.n_tasks} tasks, "
@@ -110,7 +118,26 @@ class LoadPlan:
             ("to fetch", f"~{_format_bytes(self.estimated_bytes)} (tiles {_format_bytes(self.tile_bytes)}, "
                          f"headers {_format_bytes(self.header_bytes)})"),
             ("in memory", _format_bytes(self.output_bytes)),
+            *self._finishing_rows(),
         ]
+
+    def _source(self, band: str) -> str:
+        src = self.band_sources.get(band, band)
+        return "" if src == band else f", from {src}"
+
+    def _finishing_rows(self) -> list[tuple[str, str]]:
+        rows = []
+        if self.scaling:
+            values = sorted(set(self.scaling.values()))
+            rows.append(("scaled", f"{', '.join(values)} ({len(self.scaling)} file(s)), then float32, NaN "
+                                   "for nodata"))
+        if self.masks:
+            rows.append(("masks", f"{'; '.join(self.masks[:3])}{'; ...' if len(self.masks) > 3 else ''} "
+                                  f"({len(self.masks)} file(s), each read once per chunk, masked pixels "
+                                  "NaN)"))
+        if self.probed:
+            rows.append(("headers", f"{self.probed} file(s) read to complete their items' metadata"))
+        return rows
 
     def __str__(self) -> str:
         rows = self._rows()
@@ -162,13 +189,18 @@ def plan(items: Any, bands: str | Sequence[str] | None = None, *, estimate: bool
     Takes the arguments of :func:`~dinamis_widgets.load`. The output grid, chunks and tasks come from
     the lazy cube (no IO); the bytes to fetch come from each file's tile index, read through a signed URL
     (the header only: a few small range requests per file), at the overview level the load will use.
+    The plan also says where each band comes from (declared, a table, an assumed band order), what is
+    scaled and which masks are read (``mask="clouds"``: a mask file is one more read per chunk, counted
+    in the bytes).
 
     Parameters
     ----------
     items, bands, aoi, resolution, crs, chunks, groupby, signer, options
         As :func:`~dinamis_widgets.load`.
     estimate
-        Read the files' tile indexes to estimate the bytes (False: no IO at all, bytes left at 0).
+        Read the files' tile indexes to estimate the bytes (False: no IO, bytes left at 0, except the
+        headers of files whose items give no grid or band count, as :func:`~dinamis_widgets.load` reads
+        them).
 
     Returns
     -------
@@ -207,6 +239,7 @@ def plan(items: Any, bands: str | Sequence[str] | None = None, *, estimate: bool
         files = list(pool.map(lambda kv: _file_cost(kv[0], kv[1], config, estimate), sorted(by_uri.items())))
     res = gbox.resolution
     epsg = gbox.crs.epsg if gbox.crs is not None else None
+    scaling, masks = prepared.finishing.describe() if prepared.finishing is not None else ({}, ())
     return LoadPlan(
         crs=f"EPSG:{epsg}" if epsg else str(gbox.crs),
         shape=(int(ds.sizes.get("time", 1)), *(int(v) for v in gbox.shape.yx)),  # type: ignore[arg-type]
@@ -222,4 +255,8 @@ def plan(items: Any, bands: str | Sequence[str] | None = None, *, estimate: bool
         times=tuple(str(t)[:19] for t in ds["time"].values) if "time" in ds.coords else (),
         files=tuple(files),
         output_bytes=int(ds.nbytes),
+        band_sources=dict(prepared.band_sources),
+        scaling=scaling,
+        masks=masks,
+        probed=prepared.probed,
     )
