@@ -19,7 +19,8 @@ True
 
 from __future__ import annotations
 
-__all__ = ["AOIWarning", "DinamisWarning", "NotSignableWarning", "QueryWarning", "SearchWarning"]
+__all__ = ["AOIWarning", "DinamisWarning", "NotSignableWarning", "QueryWarning", "SearchWarning",
+           "UnverifiedProductWarning"]
 
 
 class DinamisWarning(UserWarning):
@@ -40,3 +41,9 @@ class SearchWarning(DinamisWarning):
 
 class NotSignableWarning(DinamisWarning):
     """Items of a collection or search were left unsigned (BRUT or Regards products)."""
+
+
+class UnverifiedProductWarning(DinamisWarning):
+    """Items were signed though nothing says they are georeferenced: no rule of
+    :mod:`dinamis_widgets.signing.rules` found their processing level (the message names the items and
+    what was missing). Check they are not raw (BRUT) products before using their URLs."""
