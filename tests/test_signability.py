@@ -85,7 +85,7 @@ def test_drs_ortho_from_the_collection(twin_items: list[dict[str, Any]], searche
         linked = _verdict(searched[it["id"]])
         assert (linked.verdict, linked.decided_by, linked.level_label) == (
             "signable", "the collection's description", "ORTHO")
-        assert linked.level.value.lower() == "ortho"  # type: ignore[union-attr]
+        assert linked.level.value == "Ortho images"  # type: ignore[union-attr]
         assert dw.signability(searched[it["id"]]) is None
 
 

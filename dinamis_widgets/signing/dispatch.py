@@ -38,10 +38,10 @@ from typing import Any
 import pystac
 
 from ..errors import NotSignableError
-from ..warnings import NotSignableWarning, UnverifiedProductWarning
+from ..warnings import NotSignableWarning
 from .client import Signer
 from .registry import get_signer
-from .rules import NotSignable, Signability, collection_signability, explain_signability
+from .rules import NotSignable, Signability, collection_signability, explain_signability, warn_unverified
 from .validity import ValidityLike
 
 __all__ = ["EXPIRY_FIELD", "sign", "sign_inplace"]
@@ -159,20 +159,6 @@ def _judged(obj: pystac.Item | pystac.Asset | Mapping[str, Any]) -> Signability:
     return verdict
 
 
-def _warn_unverified(verdicts: list[Signability], stacklevel: int) -> None:
-    """One warning for the items signed though nothing told their level (none for a lone asset)."""
-    unverified = [v for v in verdicts if v.verdict == "unverified" and v.item_id != "?"]
-    if not unverified:
-        return
-    if len(unverified) == 1:
-        text = unverified[0].unverified_message
-    else:
-        ids = ", ".join(repr(v.item_id) for v in unverified[:5]) + (", ..." if len(unverified) > 5 else "")
-        text = (f"{len(unverified)} items were signed though nothing says they are georeferenced ({ids}); "
-                f"for instance: {unverified[0].unverified_message}")
-    warnings.warn(text, UnverifiedProductWarning, stacklevel=stacklevel + 1)
-
-
 def _warn_unsigned(reasons: list[NotSignable]) -> None:
     if reasons:
         more = f"; and {len(reasons) - 3} more" if len(reasons) > 3 else ""
@@ -194,7 +180,7 @@ def _sign_asset(obj: pystac.Asset, validity: ValidityLike | None = None, *, copy
     if copy:
         target.owner = obj.owner
     _apply([(target, "")], validity, signer)
-    _warn_unverified([verdict], stacklevel=3)
+    warn_unverified([verdict], stacklevel=3)
     return target
 
 
@@ -205,7 +191,7 @@ def _sign_item(obj: pystac.Item, validity: ValidityLike | None = None, *, copy: 
     keys = _selected(obj.assets, assets, f"Item {obj.id!r}")
     item = obj.clone() if copy else obj
     _apply([(item.assets[k], k) for k in keys], validity, signer)
-    _warn_unverified([verdict], stacklevel=3)
+    warn_unverified([verdict], stacklevel=3)
     return item
 
 
@@ -224,7 +210,7 @@ def _sign_items(items: Iterable[pystac.Item], validity: ValidityLike | None, ass
         targets.extend((item.assets[k], k) for k in keys)
     _apply(targets, validity, signer)
     _warn_unsigned(reasons)
-    _warn_unverified(verdicts, stacklevel=4)
+    warn_unverified(verdicts, stacklevel=4)
 
 
 @sign.register(pystac.ItemCollection)
@@ -287,7 +273,7 @@ def _sign_mapping(obj: Mapping[str, Any], validity: ValidityLike | None = None, 
             targets.extend((a, "") for a in _asset_dicts(feature, assets))
         _apply(targets, validity, signer)
         _warn_unsigned(reasons)
-        _warn_unverified(verdicts, stacklevel=3)
+        warn_unverified(verdicts, stacklevel=3)
         return mapping
     if kind == "Collection":
         reason = collection_signability(mapping)
@@ -307,5 +293,5 @@ def _sign_mapping(obj: Mapping[str, Any], validity: ValidityLike | None = None, 
         return mapping
     targets.extend((a, "") for a in _asset_dicts(mapping, assets))
     _apply(targets, validity, signer)
-    _warn_unverified(verdicts, stacklevel=3)
+    warn_unverified(verdicts, stacklevel=3)
     return mapping

@@ -55,7 +55,7 @@ GEOREFERENCED_LEVELS: dict[str, str] = {
 }
 #: Phrases of a collection's description that say its products are georeferenced: pattern -> label.
 _DESCRIPTION_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bortho", re.IGNORECASE), "ORTHO"),
+    (re.compile(r"\bortho(?:[- ]?(?:rectifi\w*|images?|photos?))?\b", re.IGNORECASE), "ORTHO"),
     (re.compile(r"\b(level|niveau)[ -]?2a\b", re.IGNORECASE), "L2A"),
     (re.compile(r"\b(level|niveau)[ -]?1c\b", re.IGNORECASE), "L1C"),
 )

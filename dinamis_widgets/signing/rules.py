@@ -52,14 +52,15 @@ geometry, not georeferenced)
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import pystac
 
 from ..errors import NotSignableError
+from ..warnings import UnverifiedProductWarning
 from .evidence import (
     Finding,
     Subject,
@@ -71,116 +72,14 @@ from .evidence import (
     provider_findings,
     provider_of,
 )
+from .reasons import ORDER_ADVICE, NotSignable, NotSignableKind
 
 __all__ = ["ORDER_ADVICE", "RULES", "NotSignable", "NotSignableKind", "Rule", "Signability", "Verdict",
-           "check_signable", "collection_signability", "explain_signability", "signability"]
+           "check_signable", "collection_signability", "explain_signability", "signability",
+           "warn_unverified"]
 
-#: What makes a product unsignable: its processing level (BRUT), its provider (Regards), or its assets
-#: showing it is not georeferenced.
-NotSignableKind = Literal["level", "provider", "georeferencing"]
 #: The three verdicts of :class:`Signability`.
 Verdict = Literal["signable", "unverified", "refused"]
-
-#: What to do with a product that cannot be signed (ends every :attr:`NotSignable.message`).
-ORDER_ADVICE = ("Only ORTHO products of MTD and SEAS Guyane can be signed and streamed. To get this product, "
-                "order it through the DINAMIS catalogue (add it to the basket).")
-_SIGN_URLS_ADVICE = ("If you know its files are georeferenced, sign their URLs yourself: "
-                     "dw.sign(item.assets[key].href).")
-
-_SHORT: dict[str, str] = {"level": "BRUT product", "provider": "Regards (CNES) product",
-                          "georeferencing": "not georeferenced"}
-
-
-@dataclass(frozen=True)
-class NotSignable:
-    """Why a product cannot be signed: a value to show in a list (``short``) or in full (``message``).
-
-    Parameters
-    ----------
-    kind
-        ``"level"`` (a BRUT product: raw, not georeferenced), ``"provider"`` (a Regards product, delivered
-        by CNES) or ``"georeferencing"`` (its assets show no georeferencing).
-    item_id
-        The id of the item (of the collection, when ``subject`` is ``"Collection"``).
-    value
-        What was found: the processing level (``'BRUT'``), the provider's name (``'CNES (Regards)'``), the
-        token of the id, or what the assets show.
-    decided_by
-        Where the rule found it: ``processing:level``, ``item id``, ``the collection's ...``, ``known
-        collection '...'``, ``assets``, ``dinamis:provider``, ``providers``...
-    subject
-        ``"Item"`` or ``"Collection"``: what the sentences speak of (see :meth:`for_collection`).
-    note
-        What the verdict overruled, if anything (a collection saying "Ortho" for an item that is not).
-
-    Examples
-    --------
-    >>> r = NotSignable("provider", "PHR_1", "Regards", "dinamis:provider")
-    >>> r.short, r.detail
-    ('Regards (CNES) product', "dinamis:provider = 'Regards'")
-    >>> r.why
-    "Item 'PHR_1' cannot be signed: it is a Regards (CNES) product (dinamis:provider = 'Regards'); \
-Regards products are delivered by CNES, not streamed by the MTD"
-    >>> str(r) == r.message == f"{r.why}. {ORDER_ADVICE}"
-    True
-    >>> NotSignable("level", "X_SEN_1", "SEN", "item id").detail
-    "its id has the token 'SEN'"
-    """
-
-    kind: NotSignableKind
-    item_id: str
-    value: str
-    decided_by: str
-    subject: Literal["Item", "Collection"] = "Item"
-    note: str = ""
-
-    @property
-    def short(self) -> str:
-        """A few words for lists and tables: ``BRUT product``, ``Regards (CNES) product``, ``not
-        georeferenced``."""
-        return _SHORT[self.kind]
-
-    @property
-    def detail(self) -> str:
-        """The evidence: ``processing:level = 'BRUT'``, ``its id has the token 'BRUT'``..."""
-        if self.decided_by == "item id":
-            return f"its id has the token {self.value!r}"
-        if self.decided_by == "assets":
-            return self.value
-        if self.decided_by.startswith("known collection"):
-            return f"{self.decided_by}: {self.value}"
-        return f"{self.decided_by} = {self.value!r}"
-
-    @property
-    def why(self) -> str:
-        """One sentence (no final period, no advice): which product, and why it cannot be signed."""
-        what = self.short if self.kind == "georeferencing" else f"a {self.short}"
-        head = f"{self.subject} {self.item_id!r} cannot be signed: it is {what}"
-        note = f"; {self.note}" if self.note else ""
-        if self.kind == "level":
-            return f"{head} ({self.detail}: raw, in sensor geometry, not georeferenced{note})"
-        if self.kind == "georeferencing":
-            return f"{head} ({self.detail}{note}): most likely a raw product, in sensor geometry"
-        regards = "Regards products are delivered by CNES, not streamed by the MTD"
-        return f"{head} ({self.detail}{note}); {regards}"
-
-    @property
-    def advice(self) -> str:
-        """What to do instead: order the product through the catalogue (or sign its URLs, when only its
-        assets refused it)."""
-        return f"{ORDER_ADVICE} {_SIGN_URLS_ADVICE}" if self.kind == "georeferencing" else ORDER_ADVICE
-
-    @property
-    def message(self) -> str:
-        """The full message: :attr:`why`, then :attr:`advice`."""
-        return f"{self.why}. {self.advice}"
-
-    def for_collection(self) -> NotSignable:
-        """The same reason, phrased for a collection (``Collection 'X' cannot be signed...``)."""
-        return dataclasses.replace(self, subject="Collection")
-
-    def __str__(self) -> str:
-        return self.message
 
 
 # --------------------------------------------------------------------------------------------------
@@ -446,3 +345,35 @@ def check_signable(obj: pystac.Item | pystac.Asset | Mapping[str, Any]) -> None:
     reason = signability(obj)
     if reason is not None:
         raise NotSignableError(reason)
+
+
+def warn_unverified(verdicts: Iterable[Signability], stacklevel: int = 2) -> None:
+    """One :class:`~dinamis_widgets.warnings.UnverifiedProductWarning` for the items of ``verdicts`` signed
+    though nothing told their level (none for an asset without an item, nor when every level was told).
+
+    Parameters
+    ----------
+    verdicts
+        Verdicts of :func:`explain_signability`, for the products just signed (or about to be).
+    stacklevel
+        As for :func:`warnings.warn`, counted from the caller of this function.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_unverified([explain_signability({"id": "x", "properties": {}})], stacklevel=1)
+    >>> print(caught[0].message)  # doctest: +ELLIPSIS
+    Item 'x' was signed though nothing says it is georeferenced (no processing:level, ...
+    """
+    unverified = [v for v in verdicts if v.verdict == "unverified" and v.item_id != "?"]
+    if not unverified:
+        return
+    if len(unverified) == 1:
+        text = unverified[0].unverified_message
+    else:
+        ids = ", ".join(repr(v.item_id) for v in unverified[:5]) + (", ..." if len(unverified) > 5 else "")
+        text = (f"{len(unverified)} items were signed though nothing says they are georeferenced ({ids}); "
+                f"for instance: {unverified[0].unverified_message}")
+    warnings.warn(text, UnverifiedProductWarning, stacklevel=stacklevel + 1)
