@@ -45,6 +45,7 @@ from .warnings import (
     NotSignableWarning,
     QueryWarning,
     SearchWarning,
+    UnverifiedProductWarning,
 )
 
 __version__ = "0.1.0.dev0"
@@ -65,6 +66,7 @@ _LAZY: dict[str, str] = {
     "get_signer": "signing.registry",
     "Signer": "signing.client",
     "signability": "signing.rules",
+    "explain_signability": "signing.rules",
     "get_settings": "settings",
     "set_settings": "settings",
     "profile_for": "settings",
@@ -104,7 +106,7 @@ if TYPE_CHECKING:
     from .signing.credentials import login, logout
     from .signing.dispatch import sign, sign_inplace
     from .signing.registry import get_signer
-    from .signing.rules import signability
+    from .signing.rules import explain_signability, signability
     from .signing.validity import parse_validity
 
 __all__ = [
@@ -133,9 +135,11 @@ __all__ = [
     "Signer",
     "SigningError",
     "TwinError",
+    "UnverifiedProductWarning",
     "ValidityError",
     "__version__",
     "as_aoi",
+    "explain_signability",
     "fetch_queryables",
     "get_settings",
     "get_signer",

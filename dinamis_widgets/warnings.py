@@ -20,7 +20,7 @@ True
 from __future__ import annotations
 
 __all__ = ["AOIWarning", "BandOrderWarning", "DinamisWarning", "NoMaskWarning", "NotSignableWarning",
-           "QueryWarning", "SearchWarning"]
+           "QueryWarning", "SearchWarning", "UnverifiedProductWarning"]
 
 
 class DinamisWarning(UserWarning):
@@ -50,3 +50,9 @@ class BandOrderWarning(DinamisWarning):
 
 class NoMaskWarning(DinamisWarning):
     """``mask="clouds-if-any"``: the items of a collection without a cloud mask were loaded unmasked."""
+
+
+class UnverifiedProductWarning(DinamisWarning):
+    """Items were signed though nothing says they are georeferenced: no rule of
+    :mod:`dinamis_widgets.signing.rules` found their processing level (the message names the items and
+    what was missing). Check they are not raw (BRUT) products before using their URLs."""

@@ -341,9 +341,11 @@ def test_sign_true_signs_results_as_they_arrive(twin: Any) -> None:
 def test_dataframe_columns_and_values(client: Any, twin_items: list[dict[str, Any]]) -> None:
     found = dw.search(catalog=client, max_items=None)
     df = found.to_dataframe()
+    # a mix of shapes (DINAMIS and MTD): every column has a value in some row
     assert list(df.columns) == [c for c, _, _ in COLUMNS] == [
         "sensor", "datetime", "cloud_cover", "incidence_angle", "snow_cover", "platform", "collection",
-        "processing_level", "provider", "signable", "city", "department", "region", "country", "gsd", "id"]
+        "processing_level", "decided_by", "provider", "signable", "tile", "relative_orbit", "city",
+        "department", "region", "country", "gsd", "id"]
     assert len(df) == len(twin_items) and list(df["id"]) == found.ids
     by_id = {i["id"]: i for i in twin_items}
     for row in df.itertuples():

@@ -54,8 +54,8 @@ class DinamisClient(Client):
       declares ``https://api.stacspec.org/v1.1.0/item-search#sort``), where pystac-client knows 1.0 only
       and would warn that the API does not conform to what it declares;
     - :attr:`dinamis_profile` holds the :class:`~dinamis_widgets.settings.Profile` (STAC API, signing
-      service, signable hosts), and :attr:`queryables_cache` what
-      :func:`~dinamis_widgets.fetch_queryables` read.
+      service, signable hosts), :attr:`queryables_cache` what :func:`~dinamis_widgets.fetch_queryables`
+      read, and :attr:`collections_cache` the collections of the items searched.
 
     Examples
     --------
@@ -72,6 +72,8 @@ class DinamisClient(Client):
         self._profile: Profile | None = None
         #: Queryables read by :func:`~dinamis_widgets.fetch_queryables`: sorted collection ids -> schemas.
         self.queryables_cache: dict[tuple[str, ...], dict[str, dict[str, Any]]] = {}
+        #: Collections of the items searched (:mod:`~dinamis_widgets.catalog.collection_cache`): id -> it.
+        self.collections_cache: dict[str, pystac.Collection | None] = {}
 
     @classmethod
     def open(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pystac
 
 from ..errors import mask_signatures
-from ..signing.rules import signability
+from .item_facts import item_facts
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -26,28 +26,33 @@ if TYPE_CHECKING:
 
 __all__ = ["COLUMNS", "Results"]
 
-#: Columns of :meth:`Results.to_dataframe`: (column, item property or what it comes from, label).
+#: Columns of :meth:`Results.to_dataframe`, in order: (column, where its values come from, label).
 COLUMNS: Final = (
-    ("sensor", "dinamis:sensor", "Sensor"),
+    ("sensor", "dinamis:sensor, the collection, constellation or platform", "Sensor"),
     ("datetime", "datetime", "Date (UTC)"),
     ("cloud_cover", "eo:cloud_cover", "Cloud %"),
     ("incidence_angle", "view:incidence_angle", "Incidence °"),
     ("snow_cover", "eo:snow_cover", "Snow %"),
-    ("platform", "platform", "Platform"),
+    ("platform", "platform, or the satellite named in the id", "Platform"),
     ("collection", "collection", "Collection (Plateforme)"),
-    ("processing_level", "processing:level", "Level"),
-    ("provider", "dinamis:provider", "Provider"),
+    ("processing_level", "processing:level, the id or the collection", "Level"),
+    ("decided_by", "where the rule that decided whether it can be signed looked", "Decided by"),
+    ("provider", "dinamis:provider, or the collection", "Provider"),
     ("signable", "signable", "Signable"),
+    ("tile", "s2:mgrs_tile", "Tile"),
+    ("relative_orbit", "sat:relative_orbit", "Relative orbit"),
     ("city", "dinamis:city", "City"),
     ("department", "dinamis:department", "Department"),
     ("region", "dinamis:region", "Region"),
     ("country", "dinamis:country", "Country"),
-    ("gsd", "gsd", "GSD (m)"),
+    ("gsd", "gsd, or the finest asset gsd", "GSD (m)"),
     ("id", "id", "Id"),
 )
 _HTML_COLUMNS: Final = ("sensor", "datetime", "cloud_cover", "incidence_angle", "collection",
-                        "processing_level", "provider", "signable", "city", "id")
+                        "processing_level", "provider", "signable", "tile", "relative_orbit", "city", "id")
 _NUMERIC: Final = ("cloud_cover", "incidence_angle", "snow_cover", "gsd")
+#: Columns kept even when every row lacks them.
+_ALWAYS: Final = ("datetime", "collection", "signable", "id")
 
 
 def _item_datetime(item: pystac.Item) -> datetime | None:
@@ -58,24 +63,22 @@ def _item_datetime(item: pystac.Item) -> datetime | None:
 
 
 def _row(item: pystac.Item) -> dict[str, Any]:
-    props = item.properties
+    facts = item_facts(item)
     row: dict[str, Any] = {}
-    for column, source, _ in COLUMNS:
+    for column, _, _ in COLUMNS:
         if column == "datetime":
             row[column] = _item_datetime(item)
-        elif column == "collection":
-            row[column] = item.collection_id
-        elif column == "signable":
-            row[column] = signability(item) is None
-        elif column == "id":
-            row[column] = item.id
         else:
-            value = props.get(source)
-            if column in _NUMERIC:
-                value = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else (
-                    None)
-            row[column] = value
+            row[column] = getattr(facts, column)
     return row
+
+
+def _shown(rows: list[dict[str, Any]], columns: Iterable[str]) -> list[str]:
+    """The columns some row has a value in (all of them when there is no row)."""
+    columns = list(columns)
+    if not rows:
+        return columns
+    return [c for c in columns if c in _ALWAYS or any(r[c] is not None for r in rows)]
 
 
 def _cell(value: Any, column: str) -> str:
@@ -162,21 +165,43 @@ class Results(pystac.ItemCollection):
 
     # -- tables -----------------------------------------------------------------------------------
     def to_dataframe(self) -> pd.DataFrame:
-        """The results as a pandas DataFrame with the catalogue's columns, one row per item.
+        """The results as a pandas DataFrame, one row per item, with the columns some item has a value in.
 
-        Columns, in this order: ``sensor`` (``dinamis:sensor``), ``datetime`` (UTC), ``cloud_cover`` (%),
-        ``incidence_angle`` (degrees), ``snow_cover`` (%), ``platform``, ``collection`` (the catalogue's
-        "Plateforme"), ``processing_level``, ``provider``, ``signable`` (whether the product can be signed
-        and streamed), ``city``, ``department``, ``region``, ``country``, ``gsd`` (m), ``id``. A property an
-        item lacks is missing (None/NaN).
+        Columns, in this order (:data:`COLUMNS`): ``sensor`` (``dinamis:sensor``, else what is known of
+        the collection, ``constellation`` or ``platform``), ``datetime`` (UTC), ``cloud_cover`` (%),
+        ``incidence_angle`` (degrees), ``snow_cover`` (%), ``platform`` (or the satellite named in the
+        id), ``collection`` (the catalogue's "Plateforme"), ``processing_level`` (from
+        ``processing:level``, the id or the collection), ``decided_by`` (where the rule that decided
+        whether it can be signed found its evidence: ``processing:level``, ``item id``, ``known collection
+        'spot-6-7-drs'``, ``assets``...; empty when nothing told), ``provider``, ``signable`` (whether the
+        product can be signed and streamed), ``tile`` (``s2:mgrs_tile``), ``relative_orbit``
+        (``sat:relative_orbit``), ``city``, ``department``, ``region``, ``country``, ``gsd`` (m), ``id``.
+        A column no item has a value in is left out (``datetime``, ``collection``, ``signable`` and ``id``
+        always stay; an empty result has every column); a value an item lacks is None/NaN.
+
+        Examples
+        --------
+        >>> theia = pystac.Item("SENTINEL2B_20250410-110721-458_L2A_T30TXR_C_V4-0", None, None,
+        ...                     datetime(2025, 4, 10, 11, 7, tzinfo=UTC),
+        ...                     {"platform": "sentinel-2b", "eo:cloud_cover": 29.91, "s2:mgrs_tile": "30TXR",
+        ...                      "sat:relative_orbit": 137}, collection="sentinel2-l2a-theia")
+        >>> Results([theia]).to_dataframe().iloc[0].to_dict()  # doctest: +NORMALIZE_WHITESPACE
+        {'sensor': 'Sentinel-2', 'datetime': Timestamp('2025-04-10 11:07:00+0000', tz='UTC'),
+         'cloud_cover': 29.91, 'platform': 'sentinel-2b', 'collection': 'sentinel2-l2a-theia',
+         'processing_level': 'L2A', 'decided_by': 'item id', 'provider': 'MTD', 'signable': True,
+         'tile': '30TXR', 'relative_orbit': 137, 'id': 'SENTINEL2B_20250410-110721-458_L2A_T30TXR_C_V4-0'}
         """
         import pandas as pd
 
         rows = [_row(item) for item in self.items]
-        frame = pd.DataFrame(rows, columns=[c for c, _, _ in COLUMNS])
+        columns = _shown(rows, (c for c, _, _ in COLUMNS))
+        frame = pd.DataFrame([{c: r[c] for c in columns} for r in rows], columns=columns)
         frame["datetime"] = pd.to_datetime(frame["datetime"], utc=True)
         for column in _NUMERIC:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+            if column in frame:
+                frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+        if "relative_orbit" in frame:
+            frame["relative_orbit"] = frame["relative_orbit"].astype("Int64")
         frame["signable"] = frame["signable"].astype(bool)
         return frame
 
@@ -225,13 +250,14 @@ class Results(pystac.ItemCollection):
     def _repr_html_(self) -> str:
         labels = {c: label for c, _, label in COLUMNS}
         shown = self.items[: self.html_rows]
-        head = "".join(f"<th style='text-align:left'>{_esc(labels[c])}</th>" for c in _HTML_COLUMNS)
+        rows = [_row(item) for item in shown]
+        columns = _shown(rows, _HTML_COLUMNS)
+        head = "".join(f"<th style='text-align:left'>{_esc(labels[c])}</th>" for c in columns)
         body = []
-        for item in shown:
-            row = _row(item)
+        for item, row in zip(shown, rows, strict=True):
             title = item.properties.get("title")
             attr = f" title='{_esc(title)}'" if title else ""
-            cells = "".join(f"<td>{_esc(_cell(row[c], c))}</td>" for c in _HTML_COLUMNS)
+            cells = "".join(f"<td>{_esc(_cell(row[c], c))}</td>" for c in columns)
             body.append(f"<tr{attr}>{cells}</tr>")
         more = len(self.items) - len(shown)
         caption = _esc(self._count_text())

@@ -7,7 +7,9 @@ queryables. Filters go as CQL2-JSON by POST (stac-fastapi refuses cql2-text by P
 
 Errors: an invalid query raises :class:`~dinamis_widgets.errors.QueryError` before any request; an API
 that fails raises :class:`~dinamis_widgets.errors.SearchError` with the HTTP status and the service's own
-message. The search never changes the process's warning filters (it may run in a worker thread): it sends
+message. Each item's ``collection`` link is resolved to its collection, fetched once per client
+(:mod:`.collection_cache`): what it says decides, with the item, whether its products can be signed. The
+search never changes the process's warning filters (it may run in a worker thread): it sends
 pystac-client only what the API declares, so pystac-client has nothing to warn about with a
 :class:`~dinamis_widgets.catalog.client.DinamisClient`.
 
@@ -35,6 +37,7 @@ from ..errors import QueryError, SearchError
 from ..http import service_message
 from ..warnings import SearchWarning
 from .client import DinamisClient, default_catalog, open_catalog
+from .collection_cache import attach_collections
 from .query import Query
 from .queryables import fetch_queryables
 from .results import Results
@@ -154,6 +157,7 @@ def _run(query: Query | None, catalog: Any, validate: bool,
                 features = features[: q.max_items - count]
             count += len(features)
             items = [_item(f, client) for f in features]
+            attach_collections(items, client)
             yield Results(items, clone_items=False, query=q, matched=matched, truncated=truncated,
                           catalog_url=url)
             if q.max_items is not None and count >= q.max_items:

@@ -96,7 +96,7 @@ def sign_targets(targets: Sequence[str], *, validity: str | None = None, assets:
     from ..catalog.client import open_catalog
     from ..settings import get_settings, profile_for
     from ..signing.client import Signer
-    from ..signing.rules import check_signable
+    from ..signing.rules import check_signable, explain_signability, warn_unverified
     from ..signing.validity import parse_validity
 
     settings = get_settings()
@@ -126,6 +126,7 @@ def sign_targets(targets: Sequence[str], *, validity: str | None = None, assets:
             continue
         for item in found[target]:
             check_signable(item)
+            warn_unverified([explain_signability(item)])  # signed, but nothing told its level: say so
             keys = _data_assets(item) if "all" in wanted else list(dict.fromkeys(wanted))
             absent = [k for k in keys if k not in item.assets]
             if absent:

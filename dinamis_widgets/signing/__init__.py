@@ -13,6 +13,9 @@ Modules, from the URL up:
   :mod:`.storage` (the files they share with the official SDK);
 - :mod:`.client`: the :class:`~.client.Signer` (``dw.Signer``: batching, cache, coalescing, re-signing);
 - :mod:`.registry`: one signer per configuration in a process, for pickling, and ``dw.get_signer``;
-- :mod:`.rules`: which products can be signed (``dw.signability``, :class:`~.rules.NotSignable`);
+- :mod:`.rules`: which products can be signed and which rule said so (``dw.signability``,
+  ``dw.explain_signability``, :class:`~.rules.Signability`), from what :mod:`.evidence` reads of an item
+  and :mod:`.known_collections` knows of its collection; :mod:`.reasons`: why not
+  (:class:`~.reasons.NotSignable`);
 - :mod:`.dispatch`: ``dw.sign`` and ``dw.sign_inplace`` over URLs, pystac objects and STAC mappings.
 """

@@ -7,9 +7,11 @@ pystac-client's ``modifier``. Both use the process-wide :class:`~.client.Signer`
 (:func:`~.registry.get_signer`), rebuilt when the settings change, and send all the hrefs of an object in
 one batched call.
 
-A product the catalogue cannot sign (:mod:`.rules`: BRUT and Regards products) raises
-:class:`~dinamis_widgets.errors.NotSignableError` with the reason when it is signed alone; in collections
-and searches, such items are left unsigned with one :class:`~dinamis_widgets.warnings.NotSignableWarning`.
+A product the catalogue cannot sign (:mod:`.rules`: BRUT and Regards products, products whose assets show
+no georeferencing) raises :class:`~dinamis_widgets.errors.NotSignableError` with the reason when it is
+signed alone; in collections and searches, such items are left unsigned with one
+:class:`~dinamis_widgets.warnings.NotSignableWarning`. A product whose processing level nothing tells is
+signed, with one :class:`~dinamis_widgets.warnings.UnverifiedProductWarning` per call naming the items.
 
 Examples
 --------
@@ -39,7 +41,7 @@ from ..errors import NotSignableError
 from ..warnings import NotSignableWarning
 from .client import Signer
 from .registry import get_signer
-from .rules import NotSignable, check_signable, collection_signability, signability
+from .rules import NotSignable, Signability, collection_signability, explain_signability, warn_unverified
 from .validity import ValidityLike
 
 __all__ = ["EXPIRY_FIELD", "sign", "sign_inplace"]
@@ -77,11 +79,18 @@ def sign(obj: Any, validity: ValidityLike | None = None, *, copy: bool = True,
     Raises
     ------
     NotSignableError
-        For an Item (or its Asset) that is a BRUT or Regards product (its ``reason`` says which rule
-        refused it). In collections and searches such items are left unsigned with a
-        :class:`~dinamis_widgets.warnings.NotSignableWarning` instead, so that mixed results still work.
+        For an Item (or its Asset) that is a BRUT or Regards product, or whose assets show no
+        georeferencing (its ``reason`` says which rule refused it). In collections and searches such items
+        are left unsigned with a :class:`~dinamis_widgets.warnings.NotSignableWarning` instead, so that
+        mixed results still work.
     ValidityError, AuthenticationError, SigningError
         See :meth:`.Signer.sign_urls`.
+
+    Warns
+    -----
+    UnverifiedProductWarning
+        Once per call, naming the items signed though nothing told their processing level
+        (:func:`~dinamis_widgets.signing.rules.explain_signability`).
 
     Examples
     --------
@@ -142,6 +151,14 @@ def _apply(targets: list[tuple[MutableMapping[str, Any] | pystac.Asset, str]],
             fields[EXPIRY_FIELD] = expiry
 
 
+def _judged(obj: pystac.Item | pystac.Asset | Mapping[str, Any]) -> Signability:
+    """The verdict on what is signed alone: raise when refused."""
+    verdict = explain_signability(obj)
+    if verdict.reason is not None:
+        raise NotSignableError(verdict.reason)
+    return verdict
+
+
 def _warn_unsigned(reasons: list[NotSignable]) -> None:
     if reasons:
         more = f"; and {len(reasons) - 3} more" if len(reasons) > 3 else ""
@@ -158,21 +175,23 @@ def _sign_str(obj: str, validity: ValidityLike | None = None, *, copy: bool = Tr
 @sign.register(pystac.Asset)
 def _sign_asset(obj: pystac.Asset, validity: ValidityLike | None = None, *, copy: bool = True,
                 assets: Sequence[str] | None = None, signer: Signer | None = None) -> pystac.Asset:
-    check_signable(obj)
+    verdict = _judged(obj)
     target = obj.clone() if copy else obj
     if copy:
         target.owner = obj.owner
     _apply([(target, "")], validity, signer)
+    warn_unverified([verdict], stacklevel=3)
     return target
 
 
 @sign.register(pystac.Item)
 def _sign_item(obj: pystac.Item, validity: ValidityLike | None = None, *, copy: bool = True,
                assets: Sequence[str] | None = None, signer: Signer | None = None) -> pystac.Item:
-    check_signable(obj)
+    verdict = _judged(obj)
     keys = _selected(obj.assets, assets, f"Item {obj.id!r}")
     item = obj.clone() if copy else obj
     _apply([(item.assets[k], k) for k in keys], validity, signer)
+    warn_unverified([verdict], stacklevel=3)
     return item
 
 
@@ -180,15 +199,18 @@ def _sign_items(items: Iterable[pystac.Item], validity: ValidityLike | None, ass
                 signer: Signer | None) -> None:
     targets: list[tuple[MutableMapping[str, Any] | pystac.Asset, str]] = []
     reasons: list[NotSignable] = []
+    verdicts: list[Signability] = []
     for item in items:
-        reason = signability(item)
-        if reason is not None:
-            reasons.append(reason)
+        verdict = explain_signability(item)
+        if verdict.reason is not None:
+            reasons.append(verdict.reason)
             continue
+        verdicts.append(verdict)
         keys = _selected(item.assets, assets, f"Item {item.id!r}")
         targets.extend((item.assets[k], k) for k in keys)
     _apply(targets, validity, signer)
     _warn_unsigned(reasons)
+    warn_unverified(verdicts, stacklevel=4)
 
 
 @sign.register(pystac.ItemCollection)
@@ -237,25 +259,28 @@ def _sign_mapping(obj: Mapping[str, Any], validity: ValidityLike | None = None, 
     mapping = copy_module.deepcopy(obj) if copy else obj
     kind = mapping.get("type")
     targets: list[tuple[MutableMapping[str, Any] | pystac.Asset, str]] = []
+    verdicts: list[Signability] = []
     if kind == "FeatureCollection":
         reasons: list[NotSignable] = []
         for feature in mapping.get("features") or []:
             if not isinstance(feature, Mapping):
                 continue
-            reason = signability(feature)
-            if reason is not None:
-                reasons.append(reason)
+            verdict = explain_signability(feature)
+            if verdict.reason is not None:
+                reasons.append(verdict.reason)
                 continue
+            verdicts.append(verdict)
             targets.extend((a, "") for a in _asset_dicts(feature, assets))
         _apply(targets, validity, signer)
         _warn_unsigned(reasons)
+        warn_unverified(verdicts, stacklevel=3)
         return mapping
     if kind == "Collection":
         reason = collection_signability(mapping)
         if reason is not None:
             raise NotSignableError(reason)
     elif kind == "Feature" or "assets" in mapping:
-        check_signable(mapping)
+        verdicts.append(_judged(mapping))
     elif all(k in mapping for k in ("version", "templates", "refs")):  # kerchunk references
         templates = mapping["templates"]
         urls = [v for v in templates.values() if isinstance(v, str)]
@@ -268,4 +293,5 @@ def _sign_mapping(obj: Mapping[str, Any], validity: ValidityLike | None = None, 
         return mapping
     targets.extend((a, "") for a in _asset_dicts(mapping, assets))
     _apply(targets, validity, signer)
+    warn_unverified(verdicts, stacklevel=3)
     return mapping

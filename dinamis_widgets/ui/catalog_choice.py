@@ -10,7 +10,6 @@ Examples
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
 from typing import Any
 
 from ..errors import DinamisError
@@ -37,7 +36,7 @@ def available_profiles() -> list[str]:
 
 
 def collection_summary(collection: Any) -> dict[str, Any]:
-    """What the collection picker shows: id, title, provider and why its products cannot be signed.
+    """What the collection picker shows: id, title, provider, level, and why its products cannot be signed.
 
     Parameters
     ----------
@@ -47,19 +46,36 @@ def collection_summary(collection: Any) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``id``, ``title``, ``provider`` (the host or processor other than DINAMIS), ``signable_reason``
-        (None when its ORTHO products can be signed).
-    """
-    from ..signing.rules import signability
+        ``id``, ``title``, ``provider`` (``dinamis:provider``, else the host or processor other than
+        DINAMIS, else what is known of the collection), ``level`` (the processing level of all its products,
+        when its fields or what is known of it say so; else None), ``signable_reason`` (None when its
+        products can be signed) and ``reason_kind`` (``"provider"`` for Regards, ``"level"``...).
 
-    data = collection.to_dict() if hasattr(collection, "to_dict") else dict(collection)
-    providers = [p for p in data.get("providers") or [] if isinstance(p, Mapping)]
+    Examples
+    --------
+    >>> s = collection_summary({"id": "sentinel2-l2a-theia", "title": "Sentinel-2 images, level 2A"})
+    >>> s["provider"], s["level"], s["signable_reason"]
+    ('MTD', 'L2A', None)
+    """
+    from ..signing.evidence import (
+        Subject,
+        collection_mapping,
+        distributor,
+        level_from_collection,
+        provider_of,
+    )
+    from ..signing.rules import collection_signability
+
+    data = dict(collection_mapping(collection) or {})
+    cid = str(data.get("id", ""))
+    subject = Subject(cid, cid, {}, {}, data)
     provider = data.get("dinamis:provider")
-    if not isinstance(provider, str):
-        hosts = [p.get("name") for p in providers
-                 if {"host", "processor"} & set(p.get("roles") or []) and p.get("name") != "DINAMIS"]
-        provider = next((h for h in hosts if isinstance(h, str)), "")
-    reason = signability({"id": data.get("id", "?"), "properties": {"providers": providers,
-                                                                   "dinamis:provider": provider}})
-    return {"id": str(data.get("id", "")), "title": str(data.get("title") or ""), "provider": provider,
-            "signable_reason": None if reason is None else reason.for_collection().message}
+    if not isinstance(provider, str) or not provider:
+        found = provider_of(subject)
+        provider = distributor(data.get("providers")) or (found.label if found else "")
+    level = level_from_collection(subject)
+    reason = collection_signability(data)
+    return {"id": cid, "title": str(data.get("title") or ""), "provider": provider,
+            "level": level.label if level is not None and level.georeferenced else None,
+            "signable_reason": None if reason is None else reason.message,
+            "reason_kind": None if reason is None else reason.kind}

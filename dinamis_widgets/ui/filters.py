@@ -1,9 +1,10 @@
 """Filter widgets generated from a collection's queryables.
 
 Numbers with a ``minimum`` and ``maximum`` become range sliders (cloud cover, incidence angle, snow cover,
-resolution...); strings with an ``enum`` (and arrays of them, such as ``instruments``) become multiple
-choices (platform, processing level, provider...). A slider left at its full range, or a choice left
-empty, adds no condition, so items lacking the property are not excluded.
+resolution...), integers integer sliders whose conditions are integers (``sat:relative_orbit``: both ends
+on one orbit give ``=``); strings with an ``enum`` (and arrays of them, such as ``instruments``) become
+multiple choices (platform, processing level, provider, ``s2:mgrs_tile``...). A slider left at its full
+range, or a choice left empty, adds no condition, so items lacking the property are not excluded.
 
 Examples
 --------
@@ -14,6 +15,10 @@ Examples
 >>> f.controls["platform"].value = ("spot-7",)
 >>> f.filters()
 [('eo:cloud_cover', '<=', 20.0), ('platform', 'in', ['spot-7'])]
+>>> f.queryables = {"sat:relative_orbit": {"type": "integer", "minimum": 8, "maximum": 137}}
+>>> f.controls["sat:relative_orbit"].value = (8, 8)
+>>> f.filters()
+[('sat:relative_orbit', '=', 8)]
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ __all__ = ["MAIN_PROPERTIES", "QueryableFilters", "css_name", "numeric_range"]
 
 #: Properties shown first (the others go under "Plus de filtres").
 MAIN_PROPERTIES = ("eo:cloud_cover", "view:incidence_angle", "eo:snow_cover", "gsd", "platform",
-                   "instruments", "processing:level", "dinamis:provider")
+                   "instruments", "processing:level", "dinamis:provider", "s2:mgrs_tile",
+                   "sat:relative_orbit")
 #: Properties never offered as filters (the panel has its own fields for them).
 _SKIPPED = ("datetime", "start_datetime", "end_datetime", "geometry", "id", "collection", "bbox")
 
@@ -96,6 +102,20 @@ def _step(lo: float, hi: float) -> float:
     return 0.01
 
 
+def _integer_conditions(name: str, value: tuple[int, int],
+                        full: tuple[float, float]) -> list[tuple[str, str, Any]]:
+    """Conditions of an integer slider: none at its full range, ``=`` when both ends are on one value."""
+    lo, hi = (int(v) for v in value)
+    if lo == hi:
+        return [(name, "=", lo)]
+    out: list[tuple[str, str, Any]] = []
+    if lo > full[0]:
+        out.append((name, ">=", lo))
+    if hi < full[1]:
+        out.append((name, "<=", hi))
+    return out
+
+
 class QueryableFilters(widgets.VBox):
     """Filter widgets built from queryables (CSS classes ``dw-filters``, and ``dw-filter`` plus
     ``dw-filter-<property>`` on each control).
@@ -106,7 +126,8 @@ class QueryableFilters(widgets.VBox):
         Property name -> JSON schema (what :func:`dinamis_widgets.fetch_queryables` returns);
         setting it rebuilds the widgets.
     controls : dict
-        Property name -> its widget (``FloatRangeSlider`` or ``SelectMultiple``).
+        Property name -> its widget (``FloatRangeSlider``, ``IntRangeSlider`` for integers, or
+        ``SelectMultiple``).
     """
 
     queryables = Dict()
@@ -150,7 +171,13 @@ class QueryableFilters(widgets.VBox):
         style = {"description_width": "initial"}
         bounds = numeric_range(schema)
         control: widgets.ValueWidget
-        if bounds is not None:
+        if bounds is not None and schema.get("type") == "integer":
+            lo_i, hi_i = math.ceil(bounds[0]), math.floor(bounds[1])
+            self._ranges[name] = (float(lo_i), float(hi_i))
+            control = widgets.IntRangeSlider(
+                value=(lo_i, hi_i), min=lo_i, max=hi_i, step=1, description=label, continuous_update=False,
+                style=style, layout=widgets.Layout(width="98%"))
+        elif bounds is not None:
             lo, hi = bounds
             self._ranges[name] = bounds
             step = _step(lo, hi)
@@ -175,7 +202,9 @@ class QueryableFilters(widgets.VBox):
     def reset(self) -> None:
         """Put every control back to "no condition"."""
         for name, control in self.controls.items():
-            if name in self._ranges:
+            if isinstance(control, widgets.IntRangeSlider):
+                control.value = tuple(int(v) for v in self._ranges[name])
+            elif name in self._ranges:
                 control.value = self._ranges[name]
             else:
                 control.value = ()
@@ -185,7 +214,9 @@ class QueryableFilters(widgets.VBox):
         :class:`~dinamis_widgets.Query` (``filters=``)."""
         out: list[tuple[str, str, Any]] = []
         for name, control in self.controls.items():
-            if name in self._ranges:
+            if isinstance(control, widgets.IntRangeSlider):
+                out.extend(_integer_conditions(name, control.value, self._ranges[name]))
+            elif name in self._ranges:
                 full_lo, full_hi = self._ranges[name]
                 lo, hi = (float(v) for v in control.value)
                 step = float(getattr(control, "step", 0) or 0)

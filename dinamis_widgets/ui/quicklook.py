@@ -23,10 +23,17 @@ from .png import data_url
 if TYPE_CHECKING:
     from ..signing.client import Signer
 
-__all__ = ["QUICKLOOK_KEYS", "NoQuicklookError", "quicklook_data_url"]
+__all__ = ["QUICKLOOK_KEYS", "NoQuicklookError", "preview_asset", "quicklook_data_url"]
 
 #: Asset keys looked for, in order.
 QUICKLOOK_KEYS = ("thumbnail", "overview", "quicklook", "preview")
+#: Roles of a preview asset.
+PREVIEW_ROLES = ("thumbnail", "overview")
+#: Media types (and file endings) of an image a browser shows.
+_IMAGE_TYPES = ("image/png", "image/jpeg", "image/jpg")
+_IMAGE_ENDINGS = (".png", ".jpg", ".jpeg")
+#: An image asset larger than this (``file:size``) is not a preview.
+MAX_PREVIEW_BYTES = 8 << 20
 
 
 class NoQuicklookError(DinamisError):
@@ -41,21 +48,59 @@ def _mime(data: bytes, declared: str | None) -> str:
     return declared or "image/png"
 
 
+def _is_image(asset: Any) -> bool:
+    media = (asset.media_type or "").split(";")[0].strip().lower()
+    if media:
+        return media in _IMAGE_TYPES
+    return asset.href.split("?", 1)[0].lower().endswith(_IMAGE_ENDINGS)
+
+
+def preview_asset(item: Any) -> tuple[str, Any] | None:
+    """The asset to preview an item with, as ``(key, asset)``, or None when it has none.
+
+    In order: an asset named ``thumbnail``, ``overview``, ``quicklook`` or ``preview``; an asset with the
+    role ``thumbnail`` or ``overview``; a small PNG or JPEG image that is not data (by media type, else by
+    file ending; not over :data:`MAX_PREVIEW_BYTES` when its ``file:size`` is known).
+
+    Examples
+    --------
+    >>> import pystac, datetime as dt
+    >>> item = pystac.Item("x", None, None, dt.datetime(2025, 1, 1), {})
+    >>> preview_asset(item) is None
+    True
+    >>> item.add_asset("ql", pystac.Asset("https://h/x_QKL.jpg", media_type="image/jpeg"))
+    >>> preview_asset(item)[0]
+    'ql'
+    """
+    assets = item.assets
+    for key in QUICKLOOK_KEYS:
+        if key in assets:
+            return key, assets[key]
+    for key, asset in assets.items():
+        if set(PREVIEW_ROLES) & set(asset.roles or []):
+            return key, asset
+    for key, asset in assets.items():
+        size = asset.extra_fields.get("file:size")
+        small = not isinstance(size, int | float) or size <= MAX_PREVIEW_BYTES
+        if _is_image(asset) and "data" not in (asset.roles or []) and small:
+            return key, asset
+    return None
+
+
 def quicklook_data_url(item: Any, signer: Signer | None = None) -> tuple[str, Bounds]:
-    """The item's quicklook as a ``data:`` URL, and the bounds to show it over.
+    """The item's quicklook (:func:`preview_asset`) as a ``data:`` URL, and the bounds to show it over.
 
     Raises
     ------
     NoQuicklookError
-        No ``thumbnail``/``overview`` asset (nor an asset with the ``thumbnail`` or ``overview`` role).
+        The item has no asset to preview it with.
     DownloadError
         The image could not be read.
     """
-    asset = next((item.assets[k] for k in QUICKLOOK_KEYS if k in item.assets), None)
-    if asset is None:
-        asset = next((a for a in item.assets.values()
-                      if {"thumbnail", "overview"} & set(a.roles or [])), None)
-    if asset is None:
-        raise NoQuicklookError(f"{item.id} has no quicklook (no 'thumbnail' asset).")
+    found = preview_asset(item)
+    if found is None:
+        raise NoQuicklookError(f"{item.id} has no quicklook (no 'thumbnail' or 'overview' asset, no PNG or "
+                               "JPEG image).")
+    _, asset = found
     data = fetch_bytes(asset.href, signer=signer)
     return data_url(data, _mime(data, asset.media_type)), item_bounds(item)

@@ -3,8 +3,10 @@
 The summary shows the sensor, date and time, cloud %, incidence angle and whether the product can be
 signed. The actions are those of the catalogue: Zoomer sur, Télécharger la métadonnée (a ``data:`` link
 to the STAC JSON, so it works on Binder and in Voilà), Télécharger le produit (a resumable download),
-Visualiser (the quicklook on the map), Signer l'Url (the :class:`~dinamis_widgets.ui.sign_dialog.
-SignDialog`; hidden for BRUT and Regards products, as in the catalogue) and Ajouter au panier.
+Visualiser (the quicklook on the map; "Pas d'aperçu", disabled, for a product with no image to preview
+it with: :func:`~dinamis_widgets.ui.quicklook.preview_asset`), Signer l'Url (the
+:class:`~dinamis_widgets.ui.sign_dialog.SignDialog`; hidden for products that cannot be signed: BRUT,
+Regards, not georeferenced) and Ajouter au panier.
 
 Zoom, visualise and basket actions are for whoever composes the card (the explorer): register with
 :meth:`ResultCard.on_action`, called as ``callback(card, action)`` with ``action`` one of ``"zoom"``,
@@ -25,10 +27,11 @@ from traitlets import Any as AnyTrait
 from traitlets import Bool, Unicode, observe
 
 from ..errors import mask_signatures
-from ..signing.rules import signability
+from ..signing.rules import explain_signability
 from ..signing.urls import unsigned_url
 from .i18n import DEFAULT_LANG, t
 from .info_panel import InfoPanel, card_summary
+from .quicklook import preview_asset
 from .status import StatusBar
 
 if TYPE_CHECKING:
@@ -63,8 +66,12 @@ class ResultCard(widgets.VBox):
 
     Attributes
     ----------
+    signability : Signability
+        The verdict on the product (:func:`~dinamis_widgets.explain_signability`).
     reason : str or None
         Why the product cannot be signed (None when it can).
+    has_preview : bool
+        Whether the item has an image to preview it with (else "Visualiser" says "Pas d'aperçu").
     selected, in_basket : bool
         Highlight states, set by the explorer.
     sign_dialog, download_view
@@ -80,7 +87,8 @@ class ResultCard(widgets.VBox):
                  download_folder: str = ".", **kwargs: Any) -> None:
         self.signer = signer
         self.download_folder = download_folder
-        found = signability(item)
+        self.signability = explain_signability(item)
+        found = self.signability.reason
         self.reason: str | None = None if found is None else found.message
         self.sign_dialog: Any = None
         self.download_view: Any = None
@@ -103,6 +111,13 @@ class ResultCard(widgets.VBox):
         self.metadata_button = button("metadata", "dw-metadata-button", "file-code-o")
         self.download_button = button("download", "dw-download-button", "download")
         self.visualise_button = button("visualise", "dw-visualise-button", "eye")
+        self.has_preview = preview_asset(item) is not None
+        if not self.has_preview:
+            self.visualise_button.description = t("no_preview", lang)
+            self.visualise_button.icon = "eye-slash"
+            self.visualise_button.tooltip = t("no_preview_help", lang)
+            self.visualise_button.disabled = True
+            self.visualise_button.add_class("dw-no-preview")
         self.sign_url_button = button("sign_url", "dw-sign-url-button", "key")
         self.basket_button = button("basket_add", "dw-basket-add", "shopping-basket")
         if self.reason is not None:
@@ -159,17 +174,24 @@ class ResultCard(widgets.VBox):
         ok = self.reason is None
         yes, no = html.escape(t("signable", self.lang)), html.escape(t("not_signable", self.lang))
         why = html.escape(self.reason or "")
-        if ok:
+        if ok and self.signability.verdict == "unverified":
+            caution = html.escape(t("unverified", self.lang))
+            badge = (f"<span class='dw-badge-signable dw-badge-unverified' style='color:#9a6a00' "
+                     f"title='{caution}'>⚠ {yes}</span>")
+        elif ok:
             badge = f"<span class='dw-badge-signable' style='color:#2e7d32' title='{yes}'>✓ {yes}</span>"
         else:
             badge = f"<span class='dw-badge-not-signable' style='color:#b00020' title='{why}'>✗ {no}</span>"
         basket = (f" · <span style='color:#2e7d32'>🧺 {html.escape(t('in_basket', self.lang))}</span>"
                   if self.in_basket else "")
+        parts = [f"<b>{html.escape(sensor)}</b>" if sensor else "", html.escape(when)]
+        for value, label, sign in ((cloud, "info_cloud", "☁"), (angle, "info_angle", "∠")):
+            if value:
+                parts.append(f"<span title='{html.escape(t(label, self.lang))}'>{sign} "
+                             f"{html.escape(value)}</span>")
+        summary = " ".join(p for p in parts if p)
         self.header.value = (
-            f"<div><b>{html.escape(sensor)}</b> {html.escape(when)} "
-            f"<span title='{html.escape(t('info_cloud', self.lang))}'>☁ {html.escape(cloud)}</span> "
-            f"<span title='{html.escape(t('info_angle', self.lang))}'>∠ {html.escape(angle)}</span> · "
-            f"{badge}{basket}"
+            f"<div>{summary} · {badge}{basket}"
             f"<br><span style='font-size:11px;color:#555'>{html.escape(self.item_id)}</span></div>")
         self.layout.border = "2px solid #d81b60" if self.selected else "1px solid #ccc"
         self.basket_button.disabled = self.in_basket

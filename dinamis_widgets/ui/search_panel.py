@@ -265,7 +265,13 @@ class SearchPanel(widgets.VBox):
             if s is None:
                 continue
             ok = s["signable_reason"] is None
-            verdict = t("signable_products", self.lang) if ok else t("signable_regards", self.lang)
+            if ok:
+                verdict = (t("signable_products_level", self.lang, level=s["level"]) if s.get("level")
+                           else t("signable_products", self.lang))
+            elif s.get("reason_kind", "provider") == "provider":
+                verdict = t("signable_regards", self.lang)
+            else:
+                verdict = f"{t('not_signable', self.lang)} : {s['signable_reason']}"
             color = "#2e7d32" if ok else "#b00020"
             rows.append(f"<div><b>{html.escape(s['id'])}</b> {html.escape(s['title'])}<br>"
                         f"{html.escape(t('provider', self.lang))} : {html.escape(s['provider'] or '?')} · "

@@ -4,7 +4,9 @@ The validity is typed as in the catalogue (``3h``, ``30min``, ``PT3H10M``; defau
 :func:`~dinamis_widgets.parse_validity`: a wrong one is shown under the field, quoting what was
 typed. Each signed URL is shown ready to copy (for QGIS), with its ``/vsicurl/`` form for GDAL and its
 expiry time (local time and UTC), next to a note on QGIS/GDAL before 3.10, which download the whole file
-when they open a signed URL. BRUT and Regards products get the reason instead of a sign button.
+when they open a signed URL. Products that cannot be signed (BRUT, Regards, not georeferenced) get the
+reason instead of a sign button; a product whose processing level nothing tells gets a caution above
+its images (``dw-sign-unverified``).
 
 Examples
 --------
@@ -28,7 +30,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Dict, Unicode, observe
 
 from ..errors import ValidityError
-from ..signing.rules import signability
+from ..signing.rules import explain_signability, signability
 from ..signing.urls import SignedURL, unsigned_url
 from ..signing.validity import parse_validity
 from .i18n import DEFAULT_LANG, t
@@ -165,8 +167,8 @@ class SignDialog(widgets.VBox):
     def _build(self, _change: Any = None) -> None:
         item = self.item
         title = widgets.HTML(f"<b>{html.escape(t('sign_title', self.lang, id=getattr(item, 'id', '?')))}</b>")
-        found = signability(item)
-        self.reason = None if found is None else found.message
+        verdict = explain_signability(item)
+        self.reason = None if verdict.reason is None else verdict.reason.message
         if self.reason is not None:
             heading = html.escape(t("not_signable_title", self.lang))
             reason = widgets.HTML(f"<div style='color:#b00020'><b>{heading}</b><br>"
@@ -176,9 +178,11 @@ class SignDialog(widgets.VBox):
             return
         self.asset_boxes = {}
         rows: list[widgets.Widget] = []
-        for key in self._assets():
+        keys = self._assets()
+        ticked = "multispectral" if "multispectral" in keys else next(iter(keys), None)
+        for key in keys:
             label_key, css = _MAIN_ASSETS.get(key, ("sign_asset", key))
-            box = widgets.Checkbox(value=(key == "multispectral"), indent=False,
+            box = widgets.Checkbox(value=(key == ticked), indent=False,
                                    description=t(label_key, self.lang, key=key),
                                    layout=widgets.Layout(width="auto"))
             box.add_class(f"dw-sign-{css}")
@@ -187,8 +191,14 @@ class SignDialog(widgets.VBox):
             rows.append(widgets.VBox([box, widgets.HTML(f"<code style='font-size:11px'>{path}</code>")]))
         hint = html.escape(t("validity_help", self.lang))
         help_text = widgets.HTML(f"<span style='font-size:11px;color:#555'>{hint}</span>")
-        self.children = [title, *rows, self.validity_text, help_text, self.error_html, self.sign_button,
-                         self.status, self.results_box, self.note]
+        caution: list[widgets.Widget] = []
+        if verdict.verdict == "unverified":
+            text = html.escape(t("unverified", self.lang))
+            note = widgets.HTML(f"<div style='color:#9a6a00'>⚠ {text[:1].upper()}{text[1:]}.</div>")
+            note.add_class("dw-sign-unverified")
+            caution.append(note)
+        self.children = [title, *caution, *rows, self.validity_text, help_text, self.error_html,
+                         self.sign_button, self.status, self.results_box, self.note]
 
     def _assets(self) -> list[str]:
         keys = [k for k in _MAIN_ASSETS if k in self.item.assets]

@@ -135,6 +135,26 @@ def test_explorer_end_to_end(lab: JupyterLab, lab_page: LabPage, guard: NetworkG
     assert "SPOT" in info.locator(".dw-info-0").first.inner_text()  # Capteur
     lab_page.shot("information", focus=info)
 
+    # 4b. A THEIA result (shaped like the MTD STAC API's): its card and Information panel show what it
+    # has (tile, relative orbit...), no empty row, and "Pas d'aperçu" instead of a broken preview.
+    theia = next(it for it in site_items if it["collection"] == "sentinel2-l2a-theia")
+    theia_card = cards.filter(has_text=theia["id"]).first
+    assert "∠" not in theia_card.locator(".dw-card-title").first.inner_text()  # no angle: not shown
+    visualise = theia_card.locator(".dw-visualise-button").first
+    assert "Pas d'aperçu" in visualise.inner_text() and visualise.is_disabled()
+    theia_card.locator(".dw-info-button").first.click()
+    theia_info = theia_card.locator(".dw-info-panel").first
+    theia_info.wait_for(state="visible")
+    props = theia["properties"]
+    assert theia_info.locator(".dw-info-tile").first.inner_text().strip() == props["s2:mgrs_tile"]
+    assert theia_info.locator(".dw-info-relative-orbit").first.inner_text().strip() == str(
+        props["sat:relative_orbit"])
+    assert theia_info.locator(".dw-info-sensor").first.inner_text().strip() == "Sentinel-2"
+    cells = theia_info.locator("td")
+    assert all(cells.nth(i).inner_text().strip() for i in range(cells.count())), theia_info.inner_text()
+    assert "Pays" not in theia_info.inner_text() and "Angle" not in theia_info.inner_text()
+    lab_page.shot("information-theia", focus=theia_info)
+
     # 5. Sign the multispectral asset of an ORTHO result for 30min; the URL streams with rasterio.
     card = signable.first
     card.locator(".dw-sign-url-button").first.click()
