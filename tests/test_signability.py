@@ -166,6 +166,30 @@ def test_an_item_with_nothing_is_signed_with_one_warning(twin: Any) -> None:
         dw.sign(href, "1h")  # a URL alone is never judged
 
 
+def test_load_streams_an_item_nothing_describes_with_one_warning(twin_items: list[dict[str, Any]]) -> None:
+    """``dw.load`` judges items as ``dw.sign`` does: a product nothing describes is read, with a warning."""
+    ortho = next(i for i in _of(twin_items, "SPOT67_HCF_GS1")
+                 if i["properties"]["processing:level"] == "ORTHO")
+    bare = json.loads(json.dumps(ortho))
+    bare["id"] = "NOTHING_2"
+    bare["links"] = []
+    bare.pop("collection", None)
+    bare["properties"] = {k: v for k, v in bare["properties"].items()
+                          if k == "datetime" or k.startswith("eo:")}
+    for asset in bare["assets"].values():
+        for key in [k for k in asset if k.startswith("proj:")]:
+            del asset[key]
+    item = pystac.Item.from_dict(bare)
+    assert _verdict(item).verdict == "unverified"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = dw.load([item], bands=["red", "nir"], resolution=60)
+    mine = [w for w in caught if issubclass(w.category, UnverifiedProductWarning)]
+    assert len(mine) == 1 and "'NOTHING_2'" in str(mine[0].message), [str(w.message) for w in caught]
+    assert mine[0].filename == __file__  # points at the caller of dw.load
+    assert float(dw.ndvi(ds).max()) > 0
+
+
 # ------------------------------------------------------------------------------ what dw.sign does
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import LoadError, NotSignableError
 from ..signing.dispatch import EXPIRY_FIELD
-from ..signing.rules import signability
+from ..signing.rules import explain_signability, warn_unverified
 from ..signing.urls import unsigned_url
 from .options import Resolution
 
@@ -58,20 +58,25 @@ def as_items(items: Any) -> list[pystac.Item]:
 def signable_only(items: list[pystac.Item]) -> list[pystac.Item]:
     """The items that can be signed; the others are left out with a warning (all of them: an error).
 
-    The warning points at the caller of :func:`~dinamis_widgets.load` or :func:`~dinamis_widgets.plan`
+    Items that nothing describes (no processing level found by any rule of
+    :func:`~dinamis_widgets.explain_signability`) are kept, with one
+    :class:`~dinamis_widgets.UnverifiedProductWarning` naming them, as :func:`~dinamis_widgets.sign` does.
+    The warnings point at the caller of :func:`~dinamis_widgets.load` or :func:`~dinamis_widgets.plan`
     (two frames above the caller of this function).
     """
     import warnings
 
     from ..warnings import NotSignableWarning
 
-    reasons = {it.id: r for it in items if (r := signability(it))}
-    if not reasons:
-        return items
+    verdicts = [explain_signability(it) for it in items]
+    reasons = {v.item_id: v.reason for v in verdicts if v.reason is not None}
     if len(reasons) == len(items):
         more = f" (and {len(reasons) - 1} other item(s))" if len(reasons) > 1 else ""
         first = next(iter(reasons.values()))
         raise NotSignableError(first.message + more, reason=first)
+    warn_unverified(verdicts, stacklevel=4)
+    if not reasons:
+        return items
     shown = "; ".join(r.why for r in list(reasons.values())[:3])
     warnings.warn(f"{len(reasons)} of {len(items)} item(s) left out, they cannot be streamed: {shown}"
                   f"{'; ...' if len(reasons) > 3 else ''}", NotSignableWarning, stacklevel=4)
