@@ -25,16 +25,36 @@ def test_notebook_is_committed_without_outputs(path: Path) -> None:
             assert cell.outputs == [] and cell.execution_count is None, f"{path.name} has outputs"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs_against_the_twin(path: Path, twin: Any, tmp_path: Path) -> None:
+#: Notebooks that must also run with other parameters (their cell tagged ``parameters`` is replaced): the
+#: cube tutorial runs unchanged on the MTD API's shape of the SPOT 6/7 collection.
+VARIANTS = {"02_cube_ndvi.ipynb": [{"COLLECTION": "spot-6-7-drs"}]}
+RUNS = [(p, {}) for p in NOTEBOOKS] + [(p, v) for p in NOTEBOOKS for v in VARIANTS.get(p.name, [])]
+
+
+def _set_parameters(nb: nbformat.NotebookNode, values: dict[str, str]) -> None:
+    cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1, "one cell tagged 'parameters'"
+    names = {line.split("=")[0].strip() for line in cells[0].source.splitlines() if "=" in line}
+    assert set(values) <= names, (values, names)
+    cells[0].source = "\n".join(f"{k} = {v!r}" for k, v in values.items())
+
+
+@pytest.mark.parametrize(("path", "values"), RUNS,
+                         ids=[p.name + "".join(f"[{v}]" for v in values.values()) for p, values in RUNS])
+def test_notebook_runs_against_the_twin(path: Path, values: dict[str, str], twin: Any,
+                                        tmp_path: Path) -> None:
     from nbclient import NotebookClient
 
     work = tmp_path / path.name
     shutil.copy(path, work)
     nb = nbformat.read(work, as_version=4)
+    if values:
+        _set_parameters(nb, values)
     # The kernel inherits this process's environment, which the session twin points at itself.
     client = NotebookClient(nb, timeout=300, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}})
     client.execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
+    shown = str([c.outputs for c in nb.cells if c.cell_type == "code"])
+    assert all(v in shown for v in values.values()), "the parameters were not used"
