@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .landcover import LandCover, render_grid, render_points, to_dn
-from .rasters import RasterAsset, encode, main_keys, needed_keys, raster_assets
+from .rasters import RasterAsset, encode, main_keys, needed_keys, pan_value, raster_assets
 from .specs import BRUT, DINAMIS, DRS, THEIA, SceneSpec
 
 __all__ = ["ItemResult", "build_item_files", "cover_fractions", "raw_points"]
@@ -113,15 +113,6 @@ def raw_points(spec: SceneSpec, shape: tuple[int, int]) -> tuple[
     return x, y
 
 
-def _pan_value(spec: SceneSpec, bands: dict[str, NDArray[np.float64]]) -> NDArray[np.float64]:
-    total: NDArray[np.float64] | None = None
-    for name, weight in spec.sensor.pan_weights:
-        term = bands[name] * weight
-        total = term if total is None else total + term
-    assert total is not None
-    return total
-
-
 def _file_bands(spec: SceneSpec, asset: RasterAsset) -> tuple[list[str] | None, list[str]]:
     """Band descriptions and common names (for the colour interpretation) written in a file.
 
@@ -180,7 +171,7 @@ def _write_raw(spec: SceneSpec, paths: dict[str, Path]) -> NDArray[np.uint8]:
     f = sensor.pan_factor
     px, py = raw_points(spec, (spec.raw_shape[0] * f, spec.raw_shape[1] * f))
     pan_out = render_points(spec, px, py, [n for n, _ in sensor.pan_weights])
-    pan = to_dn(_pan_value(spec, pan_out.bands), np.ones(px.shape, dtype=bool))
+    pan = to_dn(pan_value(spec, pan_out.bands), np.ones(px.shape, dtype=bool))
     write_raw_tiff(paths[pan_key], pan[None], [sensor.pan.name])
     return _quicklook(*(ms[ms_names.index(b)] for b in ("red", "green", "blue")))
 

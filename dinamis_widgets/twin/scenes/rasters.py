@@ -50,6 +50,7 @@ __all__ = [
     "encode",
     "main_keys",
     "needed_keys",
+    "pan_value",
     "raster_assets",
     "theia_grid",
 ]
@@ -154,7 +155,8 @@ def _reflectance(value: NDArray[np.float64], valid: NDArray[np.bool_],
     return out
 
 
-def _pan_value(spec: SceneSpec, bands: dict[str, NDArray[np.float64]]) -> NDArray[np.float64]:
+def pan_value(spec: SceneSpec, bands: dict[str, NDArray[np.float64]]) -> NDArray[np.float64]:
+    """The panchromatic value: the sensor's weighted sum of the rendered multispectral bands."""
     total: NDArray[np.float64] | None = None
     for name, weight in spec.sensor.pan_weights:
         term = bands[name] * weight
@@ -184,7 +186,7 @@ def encode(spec: SceneSpec, asset: RasterAsset, rendered: Rendered) -> NDArray[n
         return np.stack([_reflectance(rendered.bands[b.key], valid, asset.nodata)
                          for b in asset.bands])
     if asset.kind == "pan":
-        return to_dn(_pan_value(spec, rendered.bands), valid)[None]
+        return to_dn(pan_value(spec, rendered.bands), valid)[None]
     if asset.kind == "edg":
         return (~valid).astype(np.uint8)[None]
     cloud, thin = _masks(rendered)
