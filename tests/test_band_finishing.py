@@ -20,9 +20,16 @@ from dinamis_widgets.reading.planning import plan
 from dinamis_widgets.signing.client import Signer
 from dinamis_widgets.twin import scenes as sc
 from dinamis_widgets.warnings import NoMaskWarning
-from tests.test_band_names import THEIA, _ndvi, _of, window
-from tests.test_load import _measure, native_window
-from tests.test_resign_at_read import _expired, _StaleFirst
+from tests.helpers import (
+    THEIA,
+    StaleFirst,
+    bytes_served_by,
+    expired_signature,
+    native_window,
+    ortho_items_of,
+    strict_ndvi,
+    window,
+)
 
 pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning:odc.geo.*")]
@@ -30,7 +37,7 @@ pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
 
 @pytest.fixture(scope="module")
 def theia_items(twin_items: list[dict[str, Any]]) -> list[pystac.Item]:
-    return _of(twin_items, THEIA)
+    return ortho_items_of(twin_items, THEIA)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +64,7 @@ def test_theia_ndvi_with_clouds_masked_equals_the_truth_where_clear(twin: Any, t
     item = _cloudy_ones(theia_items)[which]
     ds = load([item], bands=["red", "nir"], mask="clouds", chunks=256)
     assert ds.red.dtype == np.float32 and np.isnan(ds.red.attrs["nodata"])
-    values = _ndvi(ds)
+    values = strict_ndvi(ds)
     win = window(ds, item, "B04")
     truth, clouds = sc.expected_ndvi(item.id, window=win), sc.expected_clouds(item.id, window=win)
     assert clouds.any() and (~clouds & np.isfinite(truth)).mean() > 0.3
@@ -65,7 +72,7 @@ def test_theia_ndvi_with_clouds_masked_equals_the_truth_where_clear(twin: Any, t
     clear = ~clouds & np.isfinite(truth)
     assert np.abs(values[clear] - truth[clear]).max() < 1e-6
     # Unmasked, the clouds hold (bright) numbers.
-    raw = _ndvi(load([item], bands=["red", "nir"], chunks=256))
+    raw = strict_ndvi(load([item], bands=["red", "nir"], chunks=256))
     np.testing.assert_array_equal(np.isnan(raw), np.isnan(truth))
 
 
@@ -91,7 +98,7 @@ def test_a_cloud_of_one_item_lets_the_other_item_of_the_day_show(twin: Any, thei
     second.datetime = first.datetime + timedelta(seconds=1)
     ds = load([second, first], bands=["red", "nir"], mask="clouds")
     assert ds.sizes["time"] == 1
-    values = _ndvi(ds)
+    values = strict_ndvi(ds)
     clouds = sc.expected_clouds(first.id)
     expected = np.where(clouds, sc.expected_ndvi(second.id), sc.expected_ndvi(first.id))
     assert clouds.any() and not np.isnan(values).any()
@@ -116,10 +123,10 @@ def test_a_mask_read_meeting_an_expired_signature_is_signed_again(twin: Any, clo
     reset_reader_stats()
     href = cloudy.assets["CLM_R1"].href
     base = Signer.from_settings()
-    signer = _StaleFirst({href: _expired(twin, href)}, endpoint=base.endpoint,
+    signer = StaleFirst({href: expired_signature(twin, href)}, endpoint=base.endpoint,
                          signable_hosts=base.signable_hosts)
     ds = load([cloudy], bands=["red", "nir"], mask="clouds", signer=signer)
-    values = _ndvi(ds)
+    values = strict_ndvi(ds)
     assert reader_stats()["retries"] == 1 and signer.forced == 1
     truth, clouds = sc.expected_ndvi(cloudy.id), sc.expected_clouds(cloudy.id)
     np.testing.assert_array_equal(np.isnan(values), np.isnan(truth) | clouds)
@@ -128,7 +135,7 @@ def test_a_mask_read_meeting_an_expired_signature_is_signed_again(twin: Any, clo
 def test_plan_estimates_the_mask_reads(twin: Any, cloudy: pystac.Item) -> None:
     clear_gdal_cache()
     p = plan([cloudy], bands=["red", "nir"], mask="clouds", chunks=256)
-    measured = _measure(twin, load([cloudy], bands=["red", "nir"], mask="clouds", chunks=256))
+    measured = bytes_served_by(twin, load([cloudy], bands=["red", "nir"], mask="clouds", chunks=256))
     assert len(p.files) == 3 and abs(measured - p.estimated_bytes) <= 0.25 * p.estimated_bytes
 
 
@@ -150,7 +157,7 @@ def test_saturation_masks_where_the_items_have_them(twin: Any, cloudy: pystac.It
 @pytest.mark.parametrize("collection", ["spot-6-7-drs", "super-sentinel-2-l2a", "SPOT67_HCF_GS1"])
 def test_collections_without_a_cloud_mask_say_so(twin: Any, twin_items: list[dict[str, Any]],
                                                  collection: str) -> None:
-    item = _of(twin_items, collection)[0]
+    item = ortho_items_of(twin_items, collection)[0]
     with pytest.raises(NoMaskError, match=f"no cloud mask for {collection}"):
         load([item], bands=["red", "nir"], mask="clouds")
     with pytest.warns(NoMaskWarning, match=collection):
@@ -198,7 +205,7 @@ def test_scale_declared_in_stac_1_1_bands_wins_over_the_table(twin: Any, cloudy:
 def test_integers_kept_on_request(twin: Any, cloudy: pystac.Item) -> None:
     ds = load([cloudy], bands=["red", "nir"], options=LoadOptions(rescale=False))
     assert ds.red.dtype == np.int16 and ds.red.attrs["nodata"] == sc.THEIA_NODATA
-    values = _ndvi(ds)
+    values = strict_ndvi(ds)
     truth = sc.expected_ndvi(cloudy.id, window=window(ds, cloudy, "B04"))
     np.testing.assert_array_equal(np.isnan(values), np.isnan(truth))
     assert np.nanmax(np.abs(values - truth)) < 1e-6
@@ -209,6 +216,6 @@ def test_masked_loads_run_in_other_processes(twin: Any, cloudy: pystac.Item) -> 
 
     ds = load([cloudy], bands=["red", "nir"], mask="clouds", chunks=256)
     with dask.config.set(scheduler="processes", num_workers=2):
-        values = _ndvi(ds)
+        values = strict_ndvi(ds)
     truth, clouds = sc.expected_ndvi(cloudy.id), sc.expected_clouds(cloudy.id)
     np.testing.assert_array_equal(np.isnan(values), np.isnan(truth) | clouds)

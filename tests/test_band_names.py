@@ -16,29 +16,23 @@ import numpy as np
 import pystac
 import pytest
 
-from dinamis_widgets.analysis.indices import ndvi
 from dinamis_widgets.errors import LoadError
 from dinamis_widgets.reading.gdal_io import reader_stats, reset_reader_stats
 from dinamis_widgets.reading.loading import load
 from dinamis_widgets.reading.planning import plan
 from dinamis_widgets.twin import scenes as sc
 from dinamis_widgets.warnings import BandOrderWarning
+from tests.helpers import DRS, SUPERRES, THEIA, ortho_items_of, strict_ndvi, window
 
 pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning:odc.geo.*")]
 
-DRS, THEIA, SUPERRES = "spot-6-7-drs", "sentinel2-l2a-theia", "super-sentinel-2-l2a"
 
-
-def _of(twin_items: list[dict[str, Any]], collection: str) -> list[pystac.Item]:
-    return [pystac.Item.from_dict(d) for d in twin_items if d["collection"] == collection
-            and d["properties"].get("processing:level", "ORTHO") == "ORTHO"
-            and (collection != DRS or "proj:epsg" in d["properties"])]
 
 
 @pytest.fixture(scope="module")
 def drs(twin_items: list[dict[str, Any]]) -> pystac.Item:
-    return next(i for i in _of(twin_items, DRS) if sc.get_spec(i.id).site.key == "rochefort")
+    return next(i for i in ortho_items_of(twin_items, DRS) if sc.get_spec(i.id).site.key == "rochefort")
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +46,12 @@ def dinamis_twin(twin_items: list[dict[str, Any]], drs: pystac.Item) -> pystac.I
 
 @pytest.fixture(scope="module")
 def theia(twin_items: list[dict[str, Any]]) -> pystac.Item:
-    return next(i for i in _of(twin_items, THEIA) if i.properties["eo:cloud_cover"] == 0)
+    return next(i for i in ortho_items_of(twin_items, THEIA) if i.properties["eo:cloud_cover"] == 0)
 
 
 @pytest.fixture(scope="module")
 def superres(twin_items: list[dict[str, Any]]) -> pystac.Item:
-    (item,) = _of(twin_items, SUPERRES)
+    (item,) = ortho_items_of(twin_items, SUPERRES)
     return item
 
 
@@ -66,30 +60,6 @@ def no_band_order_warning() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("error", BandOrderWarning)
         yield
-
-
-def _grid(item: pystac.Item, asset: str) -> tuple[float, float, float]:
-    fields = item.assets[asset].extra_fields
-    if "proj:transform" in fields:
-        a, _, c, _, _, f = fields["proj:transform"][:6]
-        return a, c, f
-    spec = sc.get_spec(item.id)
-    a, _, c, _, _, f = spec.ms_transform
-    return a, c, f
-
-
-def window(ds: Any, item: pystac.Item, asset: str) -> tuple[int, int, int, int]:
-    """(row_off, col_off, h, w) of a cube at native resolution, on the grid of ``item``'s ``asset``."""
-    res, x0, y0 = _grid(item, asset)
-    col = round((float(ds.x[0]) - res / 2 - x0) / res)
-    row = round((y0 - (float(ds.y[0]) + res / 2)) / res)
-    return row, col, ds.sizes["y"], ds.sizes["x"]
-
-
-def _ndvi(ds: Any) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        return np.asarray(ndvi(ds).values[0])
 
 
 def _assert_truth(values: np.ndarray, item: pystac.Item, ds: Any, asset: str) -> None:
@@ -116,7 +86,7 @@ def test_drs_red_nir_from_the_table_warn_and_equal_the_dinamis_ndvi(twin: Any, d
         ds = load([drs], bands=["red", "nir"], aoi=aoi)
     ref = load([dinamis_twin], bands=["red", "nir"], aoi=aoi)
     assert ds.odc.geobox == ref.odc.geobox and ds.red.dtype == np.uint16 and ds.red.attrs["nodata"] == 0
-    mine, theirs = _ndvi(ds), _ndvi(ref)
+    mine, theirs = strict_ndvi(ds), strict_ndvi(ref)
     both = np.isfinite(mine) & np.isfinite(theirs)
     assert both.mean() > 0.5
     assert np.abs(mine[both] - theirs[both]).max() < 1e-6
@@ -131,7 +101,7 @@ def test_drs_band_map_overrides_the_table_without_warning(twin: Any, drs: pystac
         swapped = load([drs], aoi=aoi, band_map={"red": ("src_xs", 4), "nir": ("src_xs", 1)}).compute()
     assert list(swapped.data_vars) == ["red", "nir"]  # bands default to band_map's names
     np.testing.assert_array_equal(swapped.red.values, ds.nir.values)
-    _assert_truth(_ndvi(ds), drs, ds, "src_xs")
+    _assert_truth(strict_ndvi(ds), drs, ds, "src_xs")
 
 
 @pytest.mark.parametrize(("bands", "names"), [
@@ -169,7 +139,7 @@ def test_drs_with_eo_bands_but_no_raster_bands(twin: Any, drs: pystac.Item, dina
         by_band_name = load([named], bands=["B3"], aoi=aoi)
     assert list(whole.data_vars) == ["red", "green", "blue", "nir"]
     np.testing.assert_array_equal(by_band_name.B3.values, ds.nir.values)
-    _assert_truth(_ndvi(ds), drs, ds, "src_xs")
+    _assert_truth(strict_ndvi(ds), drs, ds, "src_xs")
 
 
 def test_drs_headers_are_read_once_per_file_when_items_give_no_grid(twin: Any, drs: pystac.Item) -> None:
@@ -222,12 +192,12 @@ def test_unknown_collection_of_a_recognised_sensor_uses_the_sensor_table(twin: A
     other.collection_id = "my-spot-archive"
     with pytest.warns(BandOrderWarning, match="my-spot-archive.*SPOT 6/7"):
         ds = load([other], bands=["nir", "red"], aoi=_aoi(drs))
-    _assert_truth(_ndvi(ds), drs, ds, "src_xs")
+    _assert_truth(strict_ndvi(ds), drs, ds, "src_xs")
 
 
 def test_dinamis_and_drs_items_in_one_cube(twin: Any, drs: pystac.Item, dinamis_twin: pystac.Item,
                                           twin_items: list[dict[str, Any]]) -> None:
-    other_day = next(i for i in _of(twin_items, "SPOT67_HCF_GS1") if "W001N46" in i.id
+    other_day = next(i for i in ortho_items_of(twin_items, "SPOT67_HCF_GS1") if "W001N46" in i.id
                      and i.datetime != dinamis_twin.datetime)
     aoi = _aoi(dinamis_twin)
     with pytest.warns(BandOrderWarning):
@@ -247,7 +217,7 @@ def test_theia_bands_by_every_name(twin: Any, theia: pystac.Item, bands: list[st
         ds = load([theia], bands=bands)
     renamed = ds.rename(dict(zip(bands, ["red", "nir"], strict=True)))
     assert renamed.red.dtype == np.float32 and np.isnan(renamed.red.attrs["nodata"])
-    _assert_truth(_ndvi(renamed), theia, ds, "B04")
+    _assert_truth(strict_ndvi(renamed), theia, ds, "B04")
 
 
 def test_theia_20m_bands_and_stac_1_1_bands(twin: Any, theia: pystac.Item) -> None:
@@ -276,7 +246,7 @@ def test_superres_img(twin: Any, superres: pystac.Item, bands: list[str], warns:
             ds = load([superres], bands=bands)
     renamed = ds.rename(dict(zip(bands, ["red", "nir"], strict=True)))
     assert renamed.red.dtype == np.float32  # reflectance x 10000 in the table: scaled
-    _assert_truth(_ndvi(renamed), superres, ds, "img")
+    _assert_truth(strict_ndvi(renamed), superres, ds, "img")
 
 
 def test_superres_whole_img(twin: Any, superres: pystac.Item) -> None:

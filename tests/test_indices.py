@@ -16,7 +16,7 @@ from dinamis_widgets.analysis.sharpening import pansharpen
 from dinamis_widgets.reading.loading import load
 from dinamis_widgets.reading.options import LoadOptions
 from dinamis_widgets.twin.scenes import expected_bands, expected_ndvi, planted_classes, planted_ndvi_at
-from tests.test_load import native_window
+from tests.helpers import native_window
 
 pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning:odc.geo.*")]

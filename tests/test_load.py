@@ -8,7 +8,6 @@ import pickle
 from typing import Any
 
 import cloudpickle
-import dask
 import numpy as np
 import pystac
 import pytest
@@ -20,6 +19,7 @@ from dinamis_widgets.reading.options import LoadOptions
 from dinamis_widgets.reading.planning import plan
 from dinamis_widgets.signing.dispatch import sign
 from dinamis_widgets.twin.scenes import expected_bands
+from tests.helpers import bytes_served_by, native_window
 
 pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning:odc.geo.*")]
@@ -33,14 +33,6 @@ def _items(twin_items: list[dict[str, Any]], *, contains: str = "", collection: 
             if contains in d["id"] and collection in d["collection"]
             and d["properties"].get("processing:level") == level
             and "REGARDS" not in d["collection"]]
-
-
-def native_window(ds: Any, item: pystac.Item) -> tuple[int, int, int, int]:
-    """(row_off, col_off, h, w) of a cube loaded at native MS resolution, on the item's MS grid."""
-    res, _, x0, _, _, y0 = item.assets["multispectral"].extra_fields["proj:transform"]
-    col = round((float(ds.x[0]) - res / 2 - x0) / res)
-    row = round((y0 - (float(ds.y[0]) + res / 2)) / res)
-    return row, col, ds.sizes["y"], ds.sizes["x"]
 
 
 @pytest.fixture(scope="module")
@@ -177,21 +169,14 @@ def test_resolution_names_and_chunks(twin: Any, spot: list[pystac.Item]) -> None
     assert pan.red.chunks is not None and pan.red.chunks[1][0] == 512
 
 
-def _measure(twin: Any, ds: Any, scheduler: str = "threads") -> int:
-    twin.reset_store_stats()
-    with dask.config.set(scheduler=scheduler):
-        ds.compute()
-    return int(twin.store_stats()["bytes_served"])
-
-
 def test_overviews_are_read_at_coarse_resolution(twin: Any, spot: list[pystac.Item]) -> None:
     clear_gdal_cache()
     fine_plan = plan(spot[:1], bands=["red", "nir"])
-    fine = _measure(twin, load(spot[:1], bands=["red", "nir"]))
+    fine = bytes_served_by(twin, load(spot[:1], bands=["red", "nir"]))
     clear_gdal_cache()
     coarse_plan = plan(spot[:1], bands=["red", "nir"], resolution=24)
     coarse_ds = load(spot[:1], bands=["red", "nir"], resolution=24)
-    coarse = _measure(twin, coarse_ds)
+    coarse = bytes_served_by(twin, coarse_ds)
     assert coarse_plan.files[0].levels == (1,) and fine_plan.files[0].levels == (0,)
     assert coarse < fine / 2, (coarse, fine)
     clear_gdal_cache()
@@ -209,7 +194,7 @@ def test_plan_estimate_is_close_to_the_bytes_fetched(twin: Any, spot: list[pysta
                                                      kwargs: dict[str, Any]) -> None:
     clear_gdal_cache()
     p = plan(spot[:2], **kwargs)
-    measured = _measure(twin, load(spot[:2], **kwargs))
+    measured = bytes_served_by(twin, load(spot[:2], **kwargs))
     assert p.estimated_bytes > 0
     assert abs(measured - p.estimated_bytes) <= 0.25 * p.estimated_bytes, (measured, p.estimated_bytes)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dask
@@ -23,6 +22,7 @@ from dinamis_widgets.reading.options import LoadOptions
 from dinamis_widgets.signing.client import Signer
 from dinamis_widgets.signing.urls import SignedURL, parse_signed_url
 from dinamis_widgets.twin.scenes import expected_ndvi
+from tests.helpers import StaleFirst, expired_signature
 
 pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning:odc.geo.*"),
@@ -111,38 +111,12 @@ def test_workers_can_sign_with_their_own_settings(twin: Any, spot: pystac.Item) 
     _check(out, spot)
 
 
-class _StaleFirst(Signer):
-    """Hands out an expired signature first (as a cache that went stale would), a fresh one when forced."""
-
-    def __init__(self, stale: dict[str, str], **kw: Any) -> None:
-        super().__init__(**kw)
-        self.stale = stale
-        self.forced = 0
-
-    def resign_url(self, url: str, validity: Any = None, *, force: bool = False) -> SignedURL:
-        if force:
-            self.forced += 1
-        elif url in self.stale:
-            parsed = parse_signed_url(self.stale[url])
-            assert parsed is not None
-            return parsed
-        return super().resign_url(url, validity, force=force)
-
-
-def _expired(twin: Any, url: str) -> str:
-    signer = Signer.from_settings(validity=1)
-    signed = signer.sign_url(url)
-    assert signed.expiry is not None
-    time.sleep(max(0.0, (signed.expiry - datetime.now(UTC) + timedelta(seconds=0.2)).total_seconds()))
-    return signed.href
-
-
 def test_a_read_meeting_an_expired_signature_resigns_and_retries_once(twin: Any, spot: pystac.Item) -> None:
     clear_gdal_cache()
     reset_reader_stats()
     href = spot.assets["multispectral"].href
     base = Signer.from_settings()
-    signer = _StaleFirst({href: _expired(twin, href)}, endpoint=base.endpoint,
+    signer = StaleFirst({href: expired_signature(twin, href)}, endpoint=base.endpoint,
                          signable_hosts=base.signable_hosts)
     ds = load([spot], bands=["red", "nir"], signer=signer)
     twin.reset_store_stats()
@@ -152,7 +126,7 @@ def test_a_read_meeting_an_expired_signature_resigns_and_retries_once(twin: Any,
     assert reader_stats()["retries"] == 1 and signer.forced == 1
 
 
-class _AlwaysStale(_StaleFirst):
+class _AlwaysStale(StaleFirst):
     def resign_url(self, url: str, validity: Any = None, *, force: bool = False) -> SignedURL:
         parsed = parse_signed_url(self.stale[url])
         assert parsed is not None
@@ -163,7 +137,7 @@ def test_a_read_failing_twice_raises_with_the_signature_masked(twin: Any, spot: 
     clear_gdal_cache()
     href = spot.assets["multispectral"].href
     base = Signer.from_settings()
-    signer = _AlwaysStale({href: _expired(twin, href)}, endpoint=base.endpoint,
+    signer = _AlwaysStale({href: expired_signature(twin, href)}, endpoint=base.endpoint,
                           signable_hosts=base.signable_hosts)
     ds = load([spot], bands=["red", "nir"], signer=signer)
     with pytest.raises(LoadError) as info:

@@ -23,7 +23,7 @@ import pystac
 import pytest
 import rasterio
 from pyproj import Transformer
-from pystac.validation import GetSchemaError, JsonSchemaSTACValidator, validate_dict
+from pystac.validation import GetSchemaError, validate_dict
 from rasterio.windows import Window
 from shapely.geometry import Polygon, shape
 
@@ -31,6 +31,7 @@ from dinamis_widgets.twin import scenes as sc
 from dinamis_widgets.twin.scenes import generation as gen_mod
 from dinamis_widgets.twin.scenes.products import build_item_files
 from dinamis_widgets.twin.scenes.stac import item_dict
+from tests.helpers import OfflineValidator
 
 SCHEMAS = Path(__file__).parent / "schemas"
 PLACEHOLDER = sc.DATA_URL_PLACEHOLDER
@@ -568,25 +569,6 @@ def test_cloud_and_snow_cover_are_measured(scene_set: sc.SceneSet,
 
 
 # ------------------------------------------------------------------------------- STAC validity
-
-
-class OfflineValidator(JsonSchemaSTACValidator):
-    """pystac's validator with extension schemas read from ``tests/schemas`` and no network.
-
-    Core schemas (STAC 1.1.0, GeoJSON) come from pystac's bundled cache; any other URL fails.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        for path in SCHEMAS.glob("*/*/schema.json"):
-            name, version = path.parent.parent.name, path.parent.name
-            url = f"https://stac-extensions.github.io/{name}/{version}/schema.json"
-            self.schema_cache[url] = json.loads(path.read_text())
-
-    def _get_schema(self, schema_uri: str) -> dict[str, Any]:
-        if schema_uri.split("#")[0] not in self.schema_cache:
-            raise GetSchemaError(schema_uri, ConnectionError("offline: no local copy"))
-        return super()._get_schema(schema_uri.split("#")[0])
 
 
 def test_offline_validator_never_fetches() -> None:

@@ -34,13 +34,13 @@ from dinamis_widgets.signing.registry import get_signer, resign_url
 from dinamis_widgets.signing.rules import NotSignable, signability
 from dinamis_widgets.signing.urls import SignedURL, is_signed, parse_signed_url, unsigned_url
 from dinamis_widgets.warnings import NotSignableWarning
-from tests import test_auth as shared
-from tests.test_auth import DATA_URL, SIGNABLE, Service, point_at
+from tests import signing_service
+from tests.signing_service import DATA_URL, SIGNABLE, Service, point_at
 
-# Fixtures of test_auth: a twin signing service in a uvicorn thread, and isolation of each test.
-isolated = shared.isolated
-service = shared.service
-service_factory = shared.service_factory
+# Fixtures of the helpers module: a twin signing service in a uvicorn thread, and isolation of each test.
+isolated = signing_service.isolated
+service = signing_service.service
+service_factory = signing_service.service_factory
 
 BASE = DATA_URL + "/scenes/SPOT67_HCF_GS1"
 

@@ -21,7 +21,7 @@ from rasterio.errors import NotGeoreferencedWarning
 from shapely.geometry import shape
 
 from dinamis_widgets.twin import scenes as sc
-from tests.test_scenes import OfflineValidator
+from tests.helpers import OfflineValidator
 
 DRS, THEIA, SUPERRES = "spot-6-7-drs", "sentinel2-l2a-theia", "super-sentinel-2-l2a"
 GDAL_ENV = {"GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR", "GDAL_HTTP_MAX_RETRY": "0",
