@@ -149,3 +149,10 @@ def _postbuild_then_start(tmp_path: Path, home: Path, tmp: Path, bin_dir: Path) 
     assert "Profil actif : twin" in first and twin["stac_api"] in first, first
     assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     print((tmp / "dinamis-twin.log").read_text().splitlines()[-1])   # "dinamis twin ready in N s"
+
+
+def test_readme_badge_opens_tutorial_0_in_jupyterlab() -> None:
+    badge = re.search(r"\(https://mybinder\.org/v2/gh/[^)]*\?urlpath=lab/tree/([^)]+)\)",
+                      (ROOT / "README.md").read_text())
+    assert badge, "no Binder badge opening JupyterLab"
+    assert badge[1] == "notebooks/00_notions.ipynb" and (ROOT / badge[1]).exists()
