@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,43 @@ NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 
 def test_there_are_tutorials() -> None:
-    assert len(NOTEBOOKS) >= 2
+    assert [p.name[:3] for p in NOTEBOOKS] == ["00_", "01_", "02_", "03_", "04_"]
+
+
+def _code_cells(path: Path) -> list[str]:
+    nb = nbformat.read(path, as_version=4)
+    return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+def _without_comments(source: str) -> str:
+    return "\n".join(line.split("#", 1)[0] for line in source.splitlines())
+
+
+#: What touches the twin: its module, its variables, its control routes, its address.
+TWIN_WORDS = re.compile(r"\btwin\b|jumeau|_twin|DINAMIS_TWIN|127\.0\.0\.1")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_tutorial_calls_the_twin_outside_its_first_cell(path: Path) -> None:
+    first, *others = _code_cells(path)
+    # The first cell holds the one setting to change for the real services.
+    assert re.search(r'^PROFIL = "twin"', first, re.MULTILINE), "the first code cell sets PROFIL"
+    assert "dw.set_settings(profile=PROFIL)" in first
+    for source in others:
+        code = _without_comments(source)
+        assert not TWIN_WORDS.search(code), f"{path.name}: the twin is used outside the first cell:\n{source}"
+        assert "PROFIL =" not in code and "profile=" not in code, f"{path.name}: a second profile setting"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_tutorial_follows_the_structure(path: Path) -> None:
+    """Pythia's structure (overview, prerequisites, steps, summary), and what differs on the real services."""
+    nb = nbformat.read(path, as_version=4)
+    headings = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines()
+                if line.startswith("## ")]
+    for wanted in ("## Aperçu", "## Prérequis", "## Étapes", "## Sur les vrais services", "## Résumé"):
+        assert wanted in headings, f"{path.name} has no '{wanted}'"
+    assert headings[-1] == "## Résumé"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
