@@ -19,7 +19,7 @@ from dinamis_widgets.signing.credentials import ApiKeyAuth
 def test_twin_under_20_clients_answers_every_request(twin: Any) -> None:
     mix = mix_for(twin.stac_api, twin.signing, twin.access_key, twin.secret_key)
     result = run_load(mix, clients=20, seconds=3.0)
-    assert result.errors == {}, {k: v[:3] for k, v in result.errors.items()}
+    assert result.errors == {}, {k: v[:3] for k, v in result.errors.items()}  # after one retry of a reset
     assert set(result.latencies) == {t.kind for t in mix}
     assert all(result.latencies.values()), "every kind of request was sent"
 
