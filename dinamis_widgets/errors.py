@@ -7,6 +7,7 @@ HTTP errors keep the status code and the message of the service that answered.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ __all__ = [
     "DinamisError",
     "HTTPServiceError",
     "LoadError",
+    "MaskingFilter",
     "NoMaskError",
     "NotSignableError",
     "QueryError",
@@ -27,9 +29,17 @@ __all__ = [
     "TwinError",
     "ValidityError",
     "mask_signatures",
+    "masked_logger",
 ]
 
-_SIGNATURE_RE = re.compile(r"(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s\"'<>]+", re.I)
+# A presigned URL's secret parameters, plain or percent-encoded (a URL quoted inside another URL).
+# The value ends at "&", or at "%26" (an encoded "&") when the whole URL is percent-encoded.
+_SIGNATURE_RE = re.compile(
+    r"""(X-Amz-(?:Signature|Credential|Security-Token)(?:=|%3D))(?:[^&\s"'<>%]|%(?!26)[0-9A-F]{2})+""", re.I)
+# Tokens and keys of the signing service: query or form parameters, JSON fields, headers, bearer tokens.
+_TOKEN_RE = re.compile(
+    r"""((?:access|refresh|id)_token|device_code|secret[-_]key|client_secret)(["']?\s*[=:]\s*["']?)"""
+    r"""[^&\s"'<>,}]+|(bearer\s+)[\w.~+/=-]+""", re.I)
 
 
 def mask_signatures(text: str) -> str:
@@ -44,14 +54,57 @@ def mask_signatures(text: str) -> str:
     -------
     str
         The same text where the values of ``X-Amz-Signature``, ``X-Amz-Credential`` and
-        ``X-Amz-Security-Token`` are replaced by ``***``.
+        ``X-Amz-Security-Token`` (plain or percent-encoded), of OAuth2 tokens (``access_token``,
+        ``refresh_token``, ``id_token``, ``device_code``, ``Bearer ...``) and of secret keys
+        (``secret-key``, ``secret_key``, ``client_secret``) are replaced by ``***``.
 
     Examples
     --------
     >>> mask_signatures("https://h/f.tif?X-Amz-Expires=60&X-Amz-Signature=abcdef")
     'https://h/f.tif?X-Amz-Expires=60&X-Amz-Signature=***'
+    >>> mask_signatures("/vsicurl?url=https%3A%2F%2Fh%2Ff.tif%3FX-Amz-Signature%3Dabcdef%26X-Amz-Date%3D1")
+    '/vsicurl?url=https%3A%2F%2Fh%2Ff.tif%3FX-Amz-Signature%3D***%26X-Amz-Date%3D1'
+    >>> mask_signatures('{"access_token": "eyJhbGciOi.x.y", "secret-key": "s3"} Authorization: Bearer a.b')
+    '{"access_token": "***", "secret-key": "***"} Authorization: Bearer ***'
     """
-    return _SIGNATURE_RE.sub(r"\1***", text)
+    text = _SIGNATURE_RE.sub(r"\1***", text)
+    return _TOKEN_RE.sub(lambda m: f"{m[1]}{m[2]}***" if m[1] else f"{m[3]}***", text)
+
+
+class MaskingFilter(logging.Filter):
+    """A logging filter that masks signatures and tokens (:func:`mask_signatures`) in a record's message
+    and in the text of its exception; it never drops a record. See :func:`masked_logger`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # pragma: no cover - a broken record: leave it to logging
+            return True
+        masked = mask_signatures(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = mask_signatures(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+def masked_logger(name: str) -> logging.Logger:
+    """The logger ``name``, with a :class:`MaskingFilter` (installed once).
+
+    A filter acts on the records logged by its own logger only, not by its children: every logger that
+    may quote a URL or a token goes through this function (the toolkit's, and rasterio's and urllib3's,
+    which quote the URLs they fail to read).
+
+    Examples
+    --------
+    >>> log = masked_logger("dinamis_widgets.example")
+    >>> masked_logger("dinamis_widgets.example").filters == log.filters and len(log.filters)
+    1
+    """
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, MaskingFilter) for f in logger.filters):
+        logger.addFilter(MaskingFilter())
+    return logger
 
 
 class DinamisError(Exception):

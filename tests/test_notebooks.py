@@ -10,6 +10,8 @@ from typing import Any
 import nbformat
 import pytest
 
+from tests.secret_scan import notebook_leaks, twin_secrets
+
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 
@@ -88,10 +90,14 @@ def test_notebook_runs_against_the_twin(path: Path, values: dict[str, str], twin
     if values:
         _set_parameters(nb, values)
     # The kernel inherits this process's environment, which the session twin points at itself.
-    client = NotebookClient(nb, timeout=300, kernel_name="python3",
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", store_widget_state=True,
                             resources={"metadata": {"path": str(tmp_path)}})
     client.execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
+    # Saved as a trainee saves it (outputs and widget state): no signature, token or key of the twin.
+    nbformat.write(nb, work)
+    found, handouts = notebook_leaks(work, twin_secrets(twin))
+    assert found == [] and handouts <= 1, (found, handouts)
     shown = str([c.outputs for c in nb.cells if c.cell_type == "code"])
     assert all(v in shown for v in values.values()), "the parameters were not used"

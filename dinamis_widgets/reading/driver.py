@@ -42,7 +42,6 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,7 +55,7 @@ from odc.geo.geobox import GeoBox
 from odc.geo.overlap import ReprojectInfo, compute_reproject_roi
 from odc.loader import RasterLoadParams, RasterSource
 
-from ..errors import LoadError, mask_signatures
+from ..errors import LoadError, mask_signatures, masked_logger
 from ..signing.client import Signer
 from ..signing.registry import get_signer
 from .finishing import BandFinish, Finishing, fill_value, finish_band
@@ -76,7 +75,7 @@ __all__ = [
     "read_params",
 ]
 
-log = logging.getLogger(__name__)
+log = masked_logger(__name__)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
-import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from typing import Any
 import rasterio
 import rasterio.errors
 
-from ..errors import mask_signatures
+from ..errors import masked_logger
 from ..signing.urls import unsigned_url
 
 __all__ = [
@@ -58,8 +57,9 @@ DEFAULT_GDAL_OPTIONS: dict[str, str] = {
     "GDAL_HTTP_TIMEOUT": "120",
 }
 
+#: Loggers that quote the URLs they read (urllib3 at DEBUG: every request line, query string included).
 _RASTERIO_LOGGERS = ("rasterio", "rasterio._env", "rasterio._err", "rasterio._base", "rasterio._io",
-                     "rasterio.env", "rasterio._filepath", "rasterio._warp")
+                     "rasterio.env", "rasterio._filepath", "rasterio._warp", "urllib3.connectionpool")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -67,25 +67,9 @@ _RASTERIO_LOGGERS = ("rasterio", "rasterio._env", "rasterio._err", "rasterio._ba
 # --------------------------------------------------------------------------------------------------
 
 
-class _MaskSignatures(logging.Filter):
-    """Mask presigned URLs in log records (GDAL quotes the URLs it fails to read)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # pragma: no cover - a broken record: leave it to logging
-            return True
-        masked = mask_signatures(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        return True
-
-
 def _install_log_masking() -> None:
     for name in _RASTERIO_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _MaskSignatures) for f in logger.filters):
-            logger.addFilter(_MaskSignatures())
+        masked_logger(name)
 
 
 _install_log_masking()

@@ -35,14 +35,13 @@ from __future__ import annotations
 
 import collections
 import copy as copy_module
-import logging
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..errors import AuthenticationError, SigningError, ValidityError, mask_signatures
+from ..errors import AuthenticationError, SigningError, ValidityError, mask_signatures, masked_logger
 from ..http import RetryPolicy, request, service_message
 from ..settings import Profile, Settings, get_settings, host_matches, profile_for
 from .credentials import Credentials, NoAuth, get_credentials
@@ -52,7 +51,7 @@ from .validity import ACCEPTED_FORMS, ValidityLike, format_validity, parse_valid
 
 __all__ = ["MAX_URLS_PER_REQUEST", "Signer"]
 
-log = logging.getLogger(__name__)
+log = masked_logger(__name__)
 
 #: At most this many URLs per ``sign_urls`` request (as the real service).
 MAX_URLS_PER_REQUEST = 64

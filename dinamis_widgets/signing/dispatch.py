@@ -41,6 +41,7 @@ from ..errors import NotSignableError
 from ..warnings import NotSignableWarning
 from .client import Signer
 from .registry import get_signer
+from .reprs import mask_reprs
 from .rules import NotSignable, Signability, collection_signability, explain_signability, warn_unverified
 from .validity import ValidityLike
 
@@ -144,6 +145,8 @@ def _apply(targets: list[tuple[MutableMapping[str, Any] | pystac.Asset, str]],
         if isinstance(target, pystac.Asset):
             target.href = s.href
             fields = target.extra_fields
+            mask_reprs(target)
+            mask_reprs(target.owner)
         else:
             target["href"] = s.href
             fields = target

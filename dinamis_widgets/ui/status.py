@@ -25,13 +25,13 @@ from typing import Any
 import ipywidgets as widgets
 from traitlets import Enum, Instance, Int, Unicode, observe
 
-from ..errors import DinamisError, mask_signatures
+from ..errors import DinamisError, mask_signatures, masked_logger
 from .i18n import DEFAULT_LANG, t
 
 __all__ = ["StatusBar", "log"]
 
 #: Logger of the user interface (tracebacks of unexpected errors go here).
-log = logging.getLogger("dinamis_widgets.ui")
+log = masked_logger("dinamis_widgets.ui")
 log.addHandler(logging.NullHandler())
 
 _COLORS = {"info": "#333", "busy": "#1b5e9a", "success": "#2e7d32", "warning": "#9a6a00", "error": "#b00020"}

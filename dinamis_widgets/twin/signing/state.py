@@ -9,7 +9,7 @@ Examples
 >>> [href.split("?")[0] for href in answer.hrefs.values()]
 ['http://127.0.0.1:9000/b/k.tif', 'https://elsewhere.org/k.tif']
 >>> {k: v for k, v in state.stats().items() if k.startswith("urls")}
-{'urls_requested': 2, 'urls_signed': 1, 'urls_passed_through': 1}
+{'urls_requested': 2, 'urls_asked_again': 0, 'urls_signed': 1, 'urls_passed_through': 1}
 """
 
 import hmac
@@ -60,6 +60,7 @@ class SigningState:
             for ak, sk in config.api_keys.items()
         }
         self._counters: Counter[str] = Counter()
+        self._asked: set[str] = set()  # every URL asked since the last reset, for ``urls_asked_again``
         self.data_host = canonical_host(config.data_url)
 
     # counters ------------------------------------------------------------------------------------
@@ -76,15 +77,16 @@ class SigningState:
         -------
         dict
             ``sign_requests`` (every ``POST /sign_urls``, refused ones included),
-            ``sign_requests_ok``, ``urls_requested``,
-            ``urls_signed``, ``urls_passed_through``, ``auth_failures``, ``by_auth`` (``api_key``,
+            ``sign_requests_ok``, ``urls_requested``, ``urls_asked_again`` (URLs already asked
+            since the last reset: a client that coalesces and caches keeps it at 0), ``urls_signed``,
+            ``urls_passed_through``, ``auth_failures``, ``by_auth`` (``api_key``,
             ``bearer``), and ``oauth`` (device authorizations, grants, refreshes, errors).
         """
         with self._lock:
             counters = dict(self._counters)
         by_auth = {k[5:]: v for k, v in counters.items() if k.startswith("auth_") and k != (
             "auth_failures")}
-        names = ("sign_requests", "sign_requests_ok", "urls_requested", "urls_signed",
+        names = ("sign_requests", "sign_requests_ok", "urls_requested", "urls_asked_again", "urls_signed",
                  "urls_passed_through", "auth_failures")
         return {
             **{name: counters.get(name, 0) for name in names},
@@ -96,6 +98,7 @@ class SigningState:
         """Set every counter back to zero."""
         with self._lock:
             self._counters.clear()
+            self._asked.clear()
         self.idp.reset_counters()
 
     # API keys ------------------------------------------------------------------------------------
@@ -167,7 +170,11 @@ class SigningState:
                 signed += 1
             else:
                 hrefs[url] = url
+        with self._lock:
+            again = sum(url in self._asked for url in urls)
+            self._asked.update(urls)
         self.count("urls_requested", len(urls))
+        self.count("urls_asked_again", again)
         self.count("urls_signed", signed)
         self.count("urls_passed_through", len(urls) - signed)
         return SignResponse(hrefs=hrefs, expiry=now + timedelta(seconds=duration))

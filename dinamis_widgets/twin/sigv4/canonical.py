@@ -114,7 +114,7 @@ def canonical_host(url_or_netloc: str, scheme: str = "") -> str:
     netloc = netloc.rsplit("@", 1)[-1].strip().lower()
     default = _DEFAULT_PORTS.get(scheme.lower())
     host, sep, port = netloc.rpartition(":")
-    if sep and port.isdigit() and default is not None and int(port) == default:
+    if sep and port.isascii() and port.isdigit() and default is not None and int(port) == default:
         return host
     return netloc
 

@@ -138,10 +138,12 @@ def _parse_auth_params(pairs: list[tuple[str, str]]) -> _AuthParams | VerifyResu
         )
     try:
         signed_at = datetime.strptime(auth["X-Amz-Date"], DATE_FORMAT).replace(tzinfo=UTC)
-    except ValueError:
+        signed_at + timedelta(seconds=MAX_EXPIRES)  # a date whose expiry is past year 9999: malformed
+    except (ValueError, OverflowError):
         return _fail(VerifyStatus.MALFORMED, "X-Amz-Date must be YYYYMMDDTHHMMSSZ")
     expires_text = auth["X-Amz-Expires"]
-    if not expires_text.isdigit() or not 1 <= int(expires_text) <= MAX_EXPIRES:
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if not re.fullmatch(r"[0-9]{1,7}", expires_text) or not 1 <= int(expires_text) <= MAX_EXPIRES:
         return _fail(VerifyStatus.MALFORMED, f"X-Amz-Expires must be 1 to {MAX_EXPIRES} seconds")
     if not re.fullmatch(r"[0-9a-f]{64}", auth["X-Amz-Signature"]):
         return _fail(VerifyStatus.MALFORMED, "X-Amz-Signature must be 64 lower-case hex digits")

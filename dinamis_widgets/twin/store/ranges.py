@@ -28,7 +28,7 @@ from starlette.types import Receive, Scope, Send
 
 __all__ = ["ObjectResponse", "plan_range"]
 
-_RANGE_SPEC = re.compile(r"^(?:(\d+)-(\d*)|-(\d+))$")
+_RANGE_SPEC = re.compile(r"^(?:([0-9]+)-([0-9]*)|-([0-9]+))$")
 
 
 def plan_range(header: str | None, size: int) -> tuple[str | None, bool]:
