@@ -219,7 +219,8 @@ def read_bands(uri: str, bands: Sequence[int], cfg: RasterLoadParams, dst_geobox
                 message = (f"Reading band(s) {list(bands)} of {uri} over the window ({box.left:.10g}, "
                            f"{box.bottom:.10g}, {box.right:.10g}, {box.top:.10g}) of {dst_geobox.crs} "
                            f"({dst_geobox.shape.x} x {dst_geobox.shape.y} px) failed after {attempt + 1} "
-                           f"attempt(s): {type(exc).__name__}: {mask_signatures(str(exc))}")
+                           f"attempt(s): {type(exc).__name__}: {mask_signatures(str(exc))}. Check your "
+                           "network and that the object store answers, then compute again.")
                 if not cfg.fail_on_error:
                     log.warning("%s (left empty: fail_on_error=False)", message)
                     dtype = np.dtype(cfg.dtype or "float32")

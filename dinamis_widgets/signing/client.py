@@ -445,8 +445,10 @@ class Signer:
             err.status = response.status_code  # type: ignore[attr-defined]
             raise err
         if not response.ok:
-            raise SigningError(f"Signing {len(keys)} URL(s) failed", status=response.status_code,
-                               service_message=detail, url=url)
+            hint = (" The signing service has a problem: try again later, or check TLD_SIGNING_ENDPOINT."
+                    if response.status_code >= 500 else "")
+            raise SigningError(f"Signing {len(keys)} URL(s) failed at {url}", status=response.status_code,
+                               service_message=detail + hint, url=url)
         try:
             body = response.json()
             hrefs = body["hrefs"]
