@@ -88,9 +88,9 @@ def _error(exc: Exception, client: Any) -> SearchError:
         return SearchError(f"The search failed: cannot reach {where}: {str(exc)[:300]}. Check your network "
                            "and the catalogue's URL (DINAMIS_STAC_API or the profile), then search again.",
                            url=url)
-    hint = " The service has a problem: search again later." if status >= 500 else ""
-    return SearchError(f"The search failed at {where}", status=status, url=url,
-                       service_message=service_message(str(exc)[:500]) + hint)
+    hint = "; the service has a problem: search again later" if status >= 500 else ""
+    return SearchError(f"The search failed at {where}{hint}", status=status, url=url,
+                       service_message=service_message(str(exc)))
 
 
 def _prepare(query: Query, client: Any, validate: bool) -> tuple[dict[str, Any], Any]:

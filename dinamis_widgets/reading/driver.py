@@ -8,8 +8,8 @@ that expire while it runs (the same problem as odc-stac issue 289). :class:`Sign
   the signature stays valid long enough, so GDAL keeps seeing the same URL (and reuses what it cached);
 - a read that fails on a signed URL (an expired signature is a ``403``, which GDAL often reports only as
   ``TIFFReadEncodedTile() failed``; a connection cut mid-body, which GDAL does not retry) is retried, at
-  most twice, with a freshly signed URL, fresh file handles, and GDAL's cache of that URL forgotten (a URL
-  signed again within the same second is the same URL, whose failure GDAL would serve from its cache);
+  most twice, with a freshly signed URL, fresh file handles, and without GDAL's cache (a URL signed again
+  within the same second is the same URL, whose failure GDAL would serve from its cache);
 - errors are re-raised as :class:`~dinamis_widgets.errors.LoadError` with signatures masked, and the
   loggers of rasterio are masked too (:mod:`.gdal_io`);
 - the signer is pickled into the graph (configuration and credentials; see the security note in
@@ -62,7 +62,7 @@ from ..errors import LoadError, mask_signatures
 from ..signing.client import Signer
 from ..signing.registry import get_signer
 from .finishing import BandFinish, Finishing, fill_value, finish_band
-from .gdal_io import DEFAULT_GDAL_OPTIONS, count, discard_files, forget_url, is_read_error, pooled
+from .gdal_io import DEFAULT_GDAL_OPTIONS, count, discard_files, is_read_error, pooled, uncached
 from .odc_read import do_read, pick_overview
 
 __all__ = [
@@ -80,8 +80,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Attempts of one read of a URL (the first, then retries with a fresh signature and GDAL's cache of the URL
-#: forgotten).
+#: Attempts of one read of a URL (the first, then retries with a fresh signature, bypassing GDAL's cache).
 READ_ATTEMPTS = 3
 
 
@@ -198,13 +197,14 @@ def read_bands(uri: str, bands: Sequence[int], cfg: RasterLoadParams, dst_geobox
         If no URL could be signed.
     """
     signer = config.get_signer()
+    failure = ""
     with rasterio.Env(**config.env):
         for attempt in range(READ_ATTEMPTS):
             signed = signer.resign_url(uri, config.validity, force=attempt > 0)
-            if attempt > 0:
-                forget_url(signed.href)  # else GDAL may answer from its cache without asking the store
             try:
-                out = _read_once(uri, signed.href, bands, cfg, dst_geobox)
+                # a retry bypasses GDAL's cache, which may hold the failure under this very URL
+                with uncached(signed.href) if attempt > 0 else contextlib.nullcontext():
+                    out = _read_once(uri, signed.href, bands, cfg, dst_geobox)
             except Exception as exc:
                 if not is_read_error(exc):
                     raise
@@ -216,20 +216,22 @@ def read_bands(uri: str, bands: Sequence[int], cfg: RasterLoadParams, dst_geobox
                              mask_signatures(str(exc)))
                     continue
                 box = dst_geobox.boundingbox
-                message = (f"Reading band(s) {list(bands)} of {uri} over the window ({box.left:.10g}, "
+                failure = (f"Reading band(s) {list(bands)} of {uri} over the window ({box.left:.10g}, "
                            f"{box.bottom:.10g}, {box.right:.10g}, {box.top:.10g}) of {dst_geobox.crs} "
                            f"({dst_geobox.shape.x} x {dst_geobox.shape.y} px) failed after {attempt + 1} "
                            f"attempt(s): {type(exc).__name__}: {mask_signatures(str(exc))}. Check your "
                            "network and that the object store answers, then compute again.")
-                if not cfg.fail_on_error:
-                    log.warning("%s (left empty: fail_on_error=False)", message)
-                    dtype = np.dtype(cfg.dtype or "float32")
-                    return (slice(0, 0), slice(0, 0)), np.empty((len(bands), 0, 0), dtype=dtype)
-                raise LoadError(message) from None
+                break
             count("reads")
             count("band_reads", len(bands))
             return out
-    raise AssertionError("unreachable")  # pragma: no cover
+    if not cfg.fail_on_error:
+        log.warning("%s (left empty: fail_on_error=False)", failure)
+        dtype = np.dtype(cfg.dtype or "float32")
+        return (slice(0, 0), slice(0, 0)), np.empty((len(bands), 0, 0), dtype=dtype)
+    # Raised outside the ``except`` block, so that the error has no context: GDAL's error quotes the signed
+    # URL, and dask.distributed pickles an error's context with it.
+    raise LoadError(failure)
 
 
 def _pick(shared: tuple[tuple[slice, slice], np.ndarray], i: int) -> tuple[tuple[slice, slice], np.ndarray]:

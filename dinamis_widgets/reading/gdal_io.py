@@ -5,7 +5,7 @@
 - a per-process pool of open files (keyed by href, signed URL and level), so a worker opens each file
   once per concurrent thread instead of once per band and chunk (:func:`close_files` empties it);
 - :func:`clear_gdal_cache`: makes GDAL forget what it fetched of the files the reader opened;
-  :func:`forget_url` of one URL, so that a retried read reaches the network;
+  :func:`uncached` for the retry of a read, so that it reaches the network;
 - signatures masked in the records of rasterio's loggers (GDAL quotes the URLs it fails to read);
 - counters of the reads of this process (:func:`reader_stats`).
 
@@ -40,13 +40,13 @@ __all__ = [
     "close_files",
     "count",
     "discard_files",
-    "forget_url",
     "gdal_path",
     "is_read_error",
     "open_dataset",
     "pooled",
     "reader_stats",
     "reset_reader_stats",
+    "uncached",
 ]
 
 #: GDAL options for every read: no directory listing (a wasted, refused request on signed URLs),
@@ -296,34 +296,34 @@ def close_files() -> None:
     _POOL.clear()
 
 
-def forget_url(url: str) -> None:
-    """Make GDAL forget what it cached of one URL (its size, headers, blocks, and a failure), so that the
-    next read of that very URL goes to the network.
+def uncached(url: str) -> contextlib.AbstractContextManager[Any]:
+    """A block where GDAL opens ``url`` without its cache: a retried read then reaches the network.
 
     GDAL caches by URL for the life of the process. A read that failed half-way (a truncated body) leaves a
     failure there that GDAL serves again, without any request, to the next open of the same URL; and a URL
-    signed again within the same second is byte-identical (same ``X-Amz-Date``). So a retry must forget the
-    URL first. A presigned URL cannot be made distinct instead: S3 refuses query parameters that the
-    signature does not cover.
+    signed again within the same second is byte-identical (same ``X-Amz-Date``). A presigned URL cannot be
+    made distinct instead: S3 refuses query parameters that the signature does not cover.
 
-    rasterio has no function for GDAL's ``VSICurlPartialClearCache``: the file is opened and closed once
-    under GDAL's documented option ``CPL_VSIL_CURL_NON_CACHED`` (its data is dropped when it is closed),
-    which costs a request or two; an open that fails drops it all the same.
+    rasterio has no function for GDAL's ``VSICurlPartialClearCache``; this sets GDAL's documented option
+    ``CPL_VSIL_CURL_NON_CACHED`` to the URL's path: a file opened in the block neither reads GDAL's cache nor
+    fills it, and what GDAL held of it is dropped when it is closed. No request is added. GDAL splits the
+    option's value at colons, so in practice every http(s) file opened in the block is read that way (in
+    this thread; in every thread when the block runs in the main one).
 
     Parameters
     ----------
     url
-        The URL (signed or not) as GDAL read it; a local path is left alone.
+        The URL (signed or not) to read; a local path needs nothing.
+
+    Examples
+    --------
+    >>> with uncached("https://example.org/a.tif"):
+    ...     pass
     """
     path = gdal_path(url)
     if not path.startswith("/vsicurl/"):
-        return
-    with rasterio.Env(CPL_VSIL_CURL_NON_CACHED=path):
-        try:
-            rasterio.open(path, "r", sharing=False).close()
-        except Exception as exc:
-            if not is_read_error(exc):
-                raise
+        return contextlib.nullcontext()
+    return rasterio.Env(CPL_VSIL_CURL_NON_CACHED=path)
 
 
 def clear_gdal_cache() -> int:
