@@ -18,7 +18,9 @@ from dinamis_widgets.catalog.searching import search
 from dinamis_widgets.errors import AuthenticationError, LoadError, SearchError, SigningError
 from dinamis_widgets.http import RetryPolicy, request
 from dinamis_widgets.reading.download import DownloadError, download
+from dinamis_widgets.reading.gdal_io import clear_gdal_cache, reader_stats, reset_reader_stats
 from dinamis_widgets.reading.loading import load
+from dinamis_widgets.reading.options import LoadOptions
 from dinamis_widgets.settings import Settings, reload_settings
 from dinamis_widgets.signing.client import Signer
 from dinamis_widgets.signing.device_flow import DeviceFlowAuth
@@ -99,6 +101,15 @@ def test_stac_api_down_or_failing(short_deadline: None, twin: Any) -> None:
     print(f"STAC API answering 503 to searches: {seconds:.2f} s")
     assert err.status == 503 and twin.stac_api in err.message and "again later" in err.message
     assert twin.fault_stats("stac_api")["by_status"]["503"] >= 2  # retried before giving up
+    # every path failing: the queryables (read first) fail the search, which is not sent (one retry budget)
+    twin.clear_faults("stac_api")
+    fresh = open_catalog("twin")  # its queryables not read yet
+    twin.reset_fault_stats("stac_api")
+    twin.set_faults("stac_api", kind="error", status=503, retry_after=None)
+    err, seconds = timed(lambda: search(collections=["SPOT67_HCF_GS1"], catalog=fresh), SearchError)
+    print(f"STAC API answering 503 to everything: {seconds:.2f} s")
+    assert err.status == 503 and twin.stac_api in err.message and "again later" in err.message
+    assert "/search" not in twin.fault_stats("stac_api")["paths"]
 
 
 def test_signing_service_down_or_failing(short_deadline: None, twin: Any) -> None:
@@ -135,6 +146,18 @@ def test_object_store_down(short_deadline: None, twin: Any, twin_items: list[dic
     print(f"\nobject store down (load): {seconds:.2f} s")
     assert down in err.message and "_MS.tif" in err.message and "over the window" in err.message
     assert "object store answers" in err.message
+    # the twin's store answering 503 to everything: GDAL's own retries (one here), not the reader's on top
+    clear_gdal_cache()
+    reset_reader_stats()
+    twin.reset_store_stats()
+    twin.set_faults(kind="error", status=503, retry_after=None)
+    quick = LoadOptions(gdal_options={"GDAL_HTTP_MAX_RETRY": "1", "GDAL_HTTP_RETRY_DELAY": "0.1"})
+    ds = load([item(twin_items, DECK_ITEM)], bands=["red", "nir"], options=quick)
+    err, seconds = timed(lambda: ds.compute(scheduler="synchronous"), LoadError)
+    print(f"object store answering 503 (GDAL_HTTP_MAX_RETRY=1): {seconds:.2f} s")
+    assert "HTTP response code: 503" in err.message and "after 1 attempt(s)" in err.message
+    assert reader_stats().get("retries", 0) == 0 and twin.store_stats()["by_status"]["503"] == 2
+    twin.clear_faults()
     href = scene.assets["multispectral"].href
     err, seconds = timed(lambda: download(href, tmp_path, signer=Signer(None), retries=2, backoff=0.1),
                          DownloadError)

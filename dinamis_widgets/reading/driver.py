@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +83,9 @@ log = logging.getLogger(__name__)
 
 #: Attempts of one read of a URL (the first, then retries with a fresh signature, bypassing GDAL's cache).
 READ_ATTEMPTS = 3
+#: GDAL's error for an HTTP status it has already retried itself (``GDAL_HTTP_MAX_RETRY`` times, with
+#: backoff): the store is overloaded or down, and retrying again would only delay the error.
+_RETRIED_BY_GDAL = re.compile(r"HTTP response code: (?:429|5\d\d)\b")
 
 
 @dataclass(frozen=True)
@@ -210,7 +214,8 @@ def read_bands(uri: str, bands: Sequence[int], cfg: RasterLoadParams, dst_geobox
                     raise
                 count("errors")
                 discard_files(uri)
-                if attempt + 1 < READ_ATTEMPTS and signed.signed and config.retry_signed:
+                retry = signed.signed and config.retry_signed and not _RETRIED_BY_GDAL.search(str(exc))
+                if attempt + 1 < READ_ATTEMPTS and retry:
                     count("retries")
                     log.info("read of %s failed (%s); retrying with a new signature", uri,
                              mask_signatures(str(exc)))
