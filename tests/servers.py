@@ -1,4 +1,5 @@
-"""Test helpers: run an ASGI app with uvicorn on a real 127.0.0.1 socket, and write small COGs.
+"""Test helpers: run an ASGI app with uvicorn on a real 127.0.0.1 socket, a service that answers an error
+to everything, the URL of a closed port, and small COGs.
 
 Examples
 --------
@@ -27,7 +28,7 @@ import uvicorn
 
 from dinamis_widgets.twin import processes
 
-__all__ = ["bind_loopback", "run_app", "socket_url", "write_cog"]
+__all__ = ["bind_loopback", "closed_url", "failing_app", "run_app", "socket_url", "write_cog"]
 
 
 def bind_loopback() -> socket.socket:
@@ -42,6 +43,36 @@ def bind_loopback() -> socket.socket:
         A bound, listening socket; :func:`run_app` serves on it and closes it.
     """
     return processes.bind_loopback(0, send_buffer=processes.STORE_SEND_BUFFER)
+
+
+def closed_url() -> str:
+    """``http://127.0.0.1:<port>`` of a port nothing listens on (bound, then closed): a service that is down.
+
+    Connections to it are refused at once (the port is not reused while the test runs, barring a race).
+    """
+    sock = processes.bind_loopback(0)
+    try:
+        return socket_url(sock)
+    finally:
+        sock.close()
+
+
+def failing_app(status: int = 500, body: str = '{"detail": "Internal Server Error"}') -> Any:
+    """An ASGI app answering ``status`` with ``body`` (JSON) to every request: a service that is broken.
+
+    Its ``requests`` attribute counts the requests it received.
+    """
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        app.requests += 1  # type: ignore[attr-defined]
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": body.encode()})
+
+    app.requests = 0  # type: ignore[attr-defined]
+    return app
 
 
 def socket_url(sock: socket.socket) -> str:

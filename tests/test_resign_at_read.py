@@ -1,6 +1,7 @@
 """Read-time signing: a computation longer than the signatures' validity (2 s) against a slowed store
 completes with the right numbers, with threads, processes and a dask.distributed LocalCluster; a read
-meeting an expired signature re-signs and retries once; errors never show a signature."""
+meeting an expired signature re-signs and retries once, also while the store fails at rates; errors never
+show a signature."""
 
 from __future__ import annotations
 
@@ -145,4 +146,42 @@ def test_a_read_failing_twice_raises_with_the_signature_masked(twin: Any, spot: 
     text = str(info.value) + repr(info.value)
     assert "_MS.tif" in text
     assert not re.search(r"X-Amz-Signature=[0-9a-f]{16}", text)
-    assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert info.value.__cause__ is None and info.value.__context__ is None  # nothing quotes the URL
+
+
+def _faults_at_rates(seed: int) -> list[dict[str, Any]]:
+    """A slowed store (so that signatures expire mid-computation) that also fails at rates."""
+    return [
+        {"kind": "latency", "seconds": 0.4, "match": "_MS.tif"},
+        {"kind": "error", "status": 503, "retry_after": None, "probability": 0.10, "seed": seed},
+        {"kind": "reset", "probability": 0.05, "seed": seed},
+        {"kind": "truncate", "probability": 0.02, "seed": seed},
+    ]
+
+
+@pytest.mark.parametrize("where", ["threads", "local cluster"])
+def test_signatures_expiring_under_faults_are_renewed(twin: Any, spot: pystac.Item, where: str) -> None:
+    # 3 s, not 2: a signature must outlive a read that GDAL retries after a 503 (0.5 s, then 1 s...)
+    short_signer = Signer.from_settings(validity=3, margin=1.0)
+    clear_gdal_cache()
+    twin.reset_store_stats()
+    twin.set_faults(faults=_faults_at_rates(seed=3), replace=True)
+    try:
+        ds = load([spot], bands=["red", "nir"], chunks=128, signer=short_signer)
+        start = time.monotonic()
+        if where == "threads":
+            out, _ = _run(ds, scheduler="threads", num_workers=2)
+        else:
+            distributed = pytest.importorskip("distributed")
+            with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                          dashboard_address=None) as cluster, distributed.Client(cluster):
+                out = ndvi(ds).compute()
+        elapsed = time.monotonic() - start
+        stats = twin.store_stats()
+    finally:
+        twin.clear_faults()
+    _check(out, spot)
+    assert elapsed > 1.5 * 3, elapsed
+    assert sum(stats["faults"].get(k, 0) for k in ("error", "reset", "truncate")) > 0, stats
+    if where == "threads":
+        assert short_signer.stats["requests"] >= 2  # signed again during the computation

@@ -335,6 +335,7 @@ def test_counters_are_exact(store: Store) -> None:
         "by_status": {"206": 1, "200": 2, "403": 1},
         "by_method": {"GET": 3, "HEAD": 1},
         "paths": {SMALL_KEY: 4},
+        "faults": {},
     }
     reset = requests.post(store.url + "/_twin/stats/reset", headers=store.admin, timeout=10)
     assert reset.json()["requests"] == 0 and store.state.stats()["bytes_served"] == 0

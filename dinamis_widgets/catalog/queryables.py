@@ -23,7 +23,8 @@ import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import QueryError
+from ..errors import QueryError, SearchError
+from ..http import service_message
 from ..warnings import QueryWarning
 from .client import DinamisClient
 from .conformance import conforms
@@ -97,6 +98,9 @@ def fetch_queryables(client: Any, collections: Iterable[str] | None = None, *,
     ------
     QueryError
         If a collection does not exist (the message lists those that do).
+    SearchError
+        If the STAC API does not answer, or answers 429/502/503/504 after its retries (a search would fail
+        the same way); other errors only skip the checks, with a warning.
 
     Examples
     --------
@@ -131,6 +135,12 @@ def fetch_queryables(client: Any, collections: Iterable[str] | None = None, *,
                 listed = f" Collections: {', '.join(known)}." if known else ""
                 raise QueryError(f"Unknown collection {cid!r} in the catalogue at {root}.{hint}"
                                  f"{listed}") from None
+            if status is None or status in (429, 502, 503, 504):
+                # the catalogue is down or overloaded (already retried): the search would fail the same way
+                raise SearchError(f"Cannot read the queryables at {url}: the STAC API at {root} "
+                                  + ("does not answer" if status is None else "is unavailable")
+                                  + "; search again later, or check your network and the catalogue's URL.",
+                                  status=status, url=url, service_message=service_message(str(exc))) from None
             warnings.warn(f"Could not read the queryables at {url} ({status}); filters are not checked.",
                           QueryWarning, stacklevel=2)
             return {}

@@ -85,8 +85,11 @@ def _error(exc: Exception, client: Any) -> SearchError:
     url, where = _where(client)
     status = getattr(exc, "status_code", None)
     if status is None:
-        return SearchError(f"The search failed: cannot reach {where}: {str(exc)[:300]}")
-    return SearchError(f"The search failed at {where}", status=status, url=url,
+        return SearchError(f"The search failed: cannot reach {where}: {str(exc)[:300]}. Check your network "
+                           "and the catalogue's URL (DINAMIS_STAC_API or the profile), then search again.",
+                           url=url)
+    hint = "; the service has a problem: search again later" if status >= 500 else ""
+    return SearchError(f"The search failed at {where}{hint}", status=status, url=url,
                        service_message=service_message(str(exc)))
 
 

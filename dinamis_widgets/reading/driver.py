@@ -7,7 +7,9 @@ that expire while it runs (the same problem as odc-stac issue 289). :class:`Sign
 - every read calls :meth:`~dinamis_widgets.Signer.resign_url`, a cache hit while
   the signature stays valid long enough, so GDAL keeps seeing the same URL (and reuses what it cached);
 - a read that fails on a signed URL (an expired signature is a ``403``, which GDAL often reports only as
-  ``TIFFReadEncodedTile() failed``) is retried once with a freshly signed URL and fresh file handles;
+  ``TIFFReadEncodedTile() failed``; a connection cut mid-body, which GDAL does not retry) is retried, at
+  most twice, with a freshly signed URL, fresh file handles, and without GDAL's cache (a URL signed again
+  within the same second is the same URL, whose failure GDAL would serve from its cache);
 - errors are re-raised as :class:`~dinamis_widgets.errors.LoadError` with signatures masked, and the
   loggers of rasterio are masked too (:mod:`.gdal_io`);
 - the signer is pickled into the graph (configuration and credentials; see the security note in
@@ -42,6 +44,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,7 +62,7 @@ from ..errors import LoadError, mask_signatures, masked_logger
 from ..signing.client import Signer
 from ..signing.registry import get_signer
 from .finishing import BandFinish, Finishing, fill_value, finish_band
-from .gdal_io import DEFAULT_GDAL_OPTIONS, count, discard_files, is_read_error, pooled
+from .gdal_io import DEFAULT_GDAL_OPTIONS, count, discard_files, is_read_error, pooled, uncached
 from .odc_read import do_read, pick_overview
 
 __all__ = [
@@ -76,6 +79,12 @@ __all__ = [
 ]
 
 log = masked_logger(__name__)
+
+#: Attempts of one read of a URL (the first, then retries with a fresh signature, bypassing GDAL's cache).
+READ_ATTEMPTS = 3
+#: GDAL's error for an HTTP status it has already retried itself (``GDAL_HTTP_MAX_RETRY`` times, with
+#: backoff): the store is overloaded or down, and retrying again would only delay the error.
+_RETRIED_BY_GDAL = re.compile(r"HTTP response code: (?:429|5\d\d)\b")
 
 
 @dataclass(frozen=True)
@@ -185,37 +194,48 @@ def read_bands(uri: str, bands: Sequence[int], cfg: RasterLoadParams, dst_geobox
     Raises
     ------
     LoadError
-        If the read fails (after one retry with a fresh signature for a signed URL); signatures masked.
+        If the read fails (after :data:`READ_ATTEMPTS` attempts for a signed URL); the message names the
+        file, the bands and the window; signatures masked.
     SigningError, AuthenticationError
         If no URL could be signed.
     """
     signer = config.get_signer()
+    failure = ""
     with rasterio.Env(**config.env):
-        for attempt in (0, 1):
+        for attempt in range(READ_ATTEMPTS):
             signed = signer.resign_url(uri, config.validity, force=attempt > 0)
             try:
-                out = _read_once(uri, signed.href, bands, cfg, dst_geobox)
+                # a retry bypasses GDAL's cache, which may hold the failure under this very URL
+                with uncached(signed.href) if attempt > 0 else contextlib.nullcontext():
+                    out = _read_once(uri, signed.href, bands, cfg, dst_geobox)
             except Exception as exc:
                 if not is_read_error(exc):
                     raise
                 count("errors")
                 discard_files(uri)
-                if attempt == 0 and signed.signed and config.retry_signed:
+                retry = signed.signed and config.retry_signed and not _RETRIED_BY_GDAL.search(str(exc))
+                if attempt + 1 < READ_ATTEMPTS and retry:
                     count("retries")
                     log.info("read of %s failed (%s); retrying with a new signature", uri,
                              mask_signatures(str(exc)))
                     continue
-                message = (f"Reading band(s) {list(bands)} of {uri} failed: {type(exc).__name__}: "
-                           f"{mask_signatures(str(exc))}")
-                if not cfg.fail_on_error:
-                    log.warning("%s (left empty: fail_on_error=False)", message)
-                    dtype = np.dtype(cfg.dtype or "float32")
-                    return (slice(0, 0), slice(0, 0)), np.empty((len(bands), 0, 0), dtype=dtype)
-                raise LoadError(message) from None
+                box = dst_geobox.boundingbox
+                failure = (f"Reading band(s) {list(bands)} of {uri} over the window ({box.left:.10g}, "
+                           f"{box.bottom:.10g}, {box.right:.10g}, {box.top:.10g}) of {dst_geobox.crs} "
+                           f"({dst_geobox.shape.x} x {dst_geobox.shape.y} px) failed after {attempt + 1} "
+                           f"attempt(s): {type(exc).__name__}: {mask_signatures(str(exc))}. Check your "
+                           "network and that the object store answers, then compute again.")
+                break
             count("reads")
             count("band_reads", len(bands))
             return out
-    raise AssertionError("unreachable")  # pragma: no cover
+    if not cfg.fail_on_error:
+        log.warning("%s (left empty: fail_on_error=False)", failure)
+        dtype = np.dtype(cfg.dtype or "float32")
+        return (slice(0, 0), slice(0, 0)), np.empty((len(bands), 0, 0), dtype=dtype)
+    # Raised outside the ``except`` block, so that the error has no context: GDAL's error quotes the signed
+    # URL, and dask.distributed pickles an error's context with it.
+    raise LoadError(failure)
 
 
 def _pick(shared: tuple[tuple[slice, slice], np.ndarray], i: int) -> tuple[tuple[slice, slice], np.ndarray]:

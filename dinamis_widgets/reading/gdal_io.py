@@ -5,6 +5,7 @@
 - a per-process pool of open files (keyed by href, signed URL and level), so a worker opens each file
   once per concurrent thread instead of once per band and chunk (:func:`close_files` empties it);
 - :func:`clear_gdal_cache`: makes GDAL forget what it fetched of the files the reader opened;
+  :func:`uncached` for the retry of a read, so that it reaches the network;
 - signatures masked in the records of rasterio's loggers (GDAL quotes the URLs it fails to read);
 - counters of the reads of this process (:func:`reader_stats`).
 
@@ -44,6 +45,7 @@ __all__ = [
     "pooled",
     "reader_stats",
     "reset_reader_stats",
+    "uncached",
 ]
 
 #: GDAL options for every read: no directory listing (a wasted, refused request on signed URLs),
@@ -276,6 +278,36 @@ def discard_files(uri: str) -> None:
 def close_files() -> None:
     """Close the files this process keeps open for reuse."""
     _POOL.clear()
+
+
+def uncached(url: str) -> contextlib.AbstractContextManager[Any]:
+    """A block where GDAL opens ``url`` without its cache: a retried read then reaches the network.
+
+    GDAL caches by URL for the life of the process. A read that failed half-way (a truncated body) leaves a
+    failure there that GDAL serves again, without any request, to the next open of the same URL; and a URL
+    signed again within the same second is byte-identical (same ``X-Amz-Date``). A presigned URL cannot be
+    made distinct instead: S3 refuses query parameters that the signature does not cover.
+
+    rasterio has no function for GDAL's ``VSICurlPartialClearCache``; this sets GDAL's documented option
+    ``CPL_VSIL_CURL_NON_CACHED`` to the URL's path: a file opened in the block neither reads GDAL's cache nor
+    fills it, and what GDAL held of it is dropped when it is closed. No request is added. GDAL splits the
+    option's value at colons, so in practice every http(s) file opened in the block is read that way (in
+    this thread; in every thread when the block runs in the main one).
+
+    Parameters
+    ----------
+    url
+        The URL (signed or not) to read; a local path needs nothing.
+
+    Examples
+    --------
+    >>> with uncached("https://example.org/a.tif"):
+    ...     pass
+    """
+    path = gdal_path(url)
+    if not path.startswith("/vsicurl/"):
+        return contextlib.nullcontext()
+    return rasterio.Env(CPL_VSIL_CURL_NON_CACHED=path)
 
 
 def clear_gdal_cache() -> int:

@@ -444,8 +444,10 @@ class Signer:
             err.status = response.status_code  # type: ignore[attr-defined]
             raise err
         if not response.ok:
-            raise SigningError(f"Signing {len(keys)} URL(s) failed", status=response.status_code,
-                               service_message=detail, url=url)
+            hint = ("; the signing service has a problem: try again later, or check TLD_SIGNING_ENDPOINT"
+                    if response.status_code >= 500 else "")
+            raise SigningError(f"Signing {len(keys)} URL(s) failed at {url}{hint}",
+                               status=response.status_code, service_message=detail, url=url)
         try:
             body = response.json()
             hrefs = body["hrefs"]

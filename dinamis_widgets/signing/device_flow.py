@@ -62,8 +62,8 @@ def token_endpoint(signing_endpoint: str, *, timeout: float = 30.0, retry_total:
         if signing_endpoint in _token_urls:
             return _token_urls[signing_endpoint]
     url = urljoin(signing_endpoint, "openapi.json")
-    response = request("GET", url, timeout=timeout, policy=RetryPolicy(total=retry_total,
-                       backoff_factor=backoff_factor), error_cls=AuthenticationError,
+    response = request("GET", url, timeout=timeout, policy=RetryPolicy.from_settings(
+                       total=retry_total, backoff_factor=backoff_factor), error_cls=AuthenticationError,
                        what="Reading the signing service's openapi.json")
     if not response.ok:
         raise AuthenticationError(f"Cannot read the sign-in configuration at {url}",
@@ -189,7 +189,7 @@ class DeviceFlowAuth:
     def _post_form(self, url: str, data: Mapping[str, str], what: str) -> requests.Response:
         return request(
             "POST", url, data=dict(data), timeout=self.timeout,
-            policy=RetryPolicy(total=self.retry_total, backoff_factor=self.backoff_factor),
+            policy=RetryPolicy.from_settings(total=self.retry_total, backoff_factor=self.backoff_factor),
             error_cls=AuthenticationError, what=what,
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
         )

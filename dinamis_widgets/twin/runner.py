@@ -111,13 +111,39 @@ class Twin:
         """Set the object store's counters to zero."""
         self._admin("POST", f"{self.data}/_twin/stats/reset")
 
-    def set_faults(self, **faults: Any) -> Any:
-        """Inject faults in the object store (see :mod:`dinamis_widgets.twin.store`)."""
-        return self._admin("POST", f"{self.data}/_twin/faults", json=faults)
+    def _service_url(self, service: str) -> str:
+        urls = {"store": self.data, "signing": self.signing.rstrip("/"),
+                "stac_api": self.stac_api.rstrip("/")}
+        if service not in urls:
+            raise ValueError(f"unknown service {service!r}; the twin's services are {sorted(urls)}")
+        return urls[service]
 
-    def clear_faults(self) -> None:
-        """Remove every injected fault."""
-        self._admin("DELETE", f"{self.data}/_twin/faults")
+    def set_faults(self, service: str = "store", **faults: Any) -> Any:
+        """Inject faults in a service: ``"store"`` (default), ``"signing"`` or ``"stac_api"``.
+
+        ``faults`` is one fault (``kind="error", status=503, probability=0.1, seed=1``...) or
+        ``faults=[...], replace=True``; see :class:`dinamis_widgets.twin.store.Fault`.
+        """
+        return self._admin("POST", f"{self._service_url(service)}/_twin/faults", json=faults)
+
+    def clear_faults(self, service: str | None = None) -> None:
+        """Remove every injected fault (of one service, or of all three)."""
+        for name in [service] if service else ["store", "signing", "stac_api"]:
+            self._admin("DELETE", f"{self._service_url(name)}/_twin/faults")
+
+    def fault_stats(self, service: str) -> dict[str, Any]:
+        """Requests and answers (``by_status``, 0 for a reset) of the signing service or the STAC API since
+        the last :meth:`reset_fault_stats`; for the store, :meth:`store_stats`."""
+        if service == "store":
+            return self.store_stats()
+        return dict(self._admin("GET", f"{self._service_url(service)}/_twin/faults/stats"))
+
+    def reset_fault_stats(self, service: str) -> None:
+        """Set the counters of :meth:`fault_stats` (and the draws of faults with a probability) to zero."""
+        if service == "store":
+            self.reset_store_stats()
+        else:
+            self._admin("POST", f"{self._service_url(service)}/_twin/faults/stats/reset")
 
     def approve_device(self, user_code: str, username: str = "trainee", deny: bool = False) -> Any:
         """Approve (or deny) a pending OAuth2 device-flow sign-in, as the user would in a browser."""

@@ -50,12 +50,14 @@ def _server(app: Any, log_level: str) -> _Server:
 async def _serve(spec: dict[str, Any]) -> None:
     from .signing import create_signing_app
     from .store import create_store_app
+    from .store.injection import FaultyService
 
     cfg = ServicesConfig.from_json(Path(spec["services_config"]).read_text())
     log_level = spec.get("log_level", "warning")
+    # The STAC API and the signing service take faults too (``/_twin/faults`` on each), as the store does.
     apps = {
-        "stac_api": _stac_app(),
-        "signing": create_signing_app(cfg),
+        "stac_api": FaultyService(_stac_app(), cfg, name="STAC API"),
+        "signing": FaultyService(create_signing_app(cfg), cfg, name="signing service"),
         "data": create_store_app(cfg),
     }
     servers = {name: _server(app, log_level) for name, app in apps.items()}

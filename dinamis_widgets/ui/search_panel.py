@@ -392,6 +392,8 @@ class SearchPanel(widgets.VBox):
             def work() -> tuple[Iterator[Results], Results | None]:
                 try:
                     client = connection.result(timeout=120)  # a connection under way, if any
+                except DinamisError:
+                    raise  # why the catalogue could not be opened: its URL, and what to do
                 except Exception:
                     raise ConfigurationError(t("not_connected", lang)) from None
                 pages = search_pages(query, catalog=client)

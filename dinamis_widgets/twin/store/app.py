@@ -12,18 +12,17 @@ Examples
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ..config import ServicesConfig
 from ..sigv4 import install_log_masking
-from .connection import Connection, ConnectionKilledError, ResponseTap
 from .control import CONTROL_PREFIX, control_routes
-from .faults import Fault, FaultKind
+from .injection import serve_with_faults
 from .objects import OBJECT_METHODS, serve_object
 from .s3_errors import ERROR_CODES, s3_error
 from .state import StoreState, store_state
@@ -42,46 +41,14 @@ class _StoreApp(Starlette):
 
     async def _instrumented(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve an object request with counters and faults."""
-        state: StoreState = self.state.twin
-        headers = dict(scope["headers"])
-        method = scope["method"]
-        state.record_request(method, scope["path"], has_range=b"range" in headers)
-        faults = state.take_faults(scope["path"])
-        delay = sum(f.seconds for f in faults if f.kind is FaultKind.LATENCY)
-        if delay:
-            await asyncio.sleep(delay)
-        connection = Connection(send)
-        if faults and faults[-1].terminal:
-            await self._terminal_fault(faults[-1], scope, receive, send, connection)
-            return
-        tap = ResponseTap(send, state, faults, connection, count_body=method != "HEAD")
-        try:
-            await super().__call__(scope, receive, tap)
-        except ConnectionKilledError:
-            raise
-        except Exception:
-            if not tap.dead:
-                raise
-        if tap.dead:
-            await connection.wait_closed()
+        await serve_with_faults(super().__call__, scope, receive, send, self.state.twin, _s3_fault)
 
-    async def _terminal_fault(
-        self, fault: Fault, scope: Scope, receive: Receive, send: Send, connection: Connection
-    ) -> None:
-        """Answer an error, or reset the connection, in place of the store."""
-        state: StoreState = self.state.twin
-        if fault.kind is FaultKind.RESET:
-            state.record_status(0)
-            connection.reset()
-            await connection.wait_closed()
-            return
-        code, message = ERROR_CODES.get(fault.status, ("ServiceUnavailable", "Service unavailable."))
-        headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
-        response = s3_error(code, message, fault.status, scope["path"], headers)
-        state.record_status(fault.status)
-        if scope["method"] != "HEAD":
-            state.record_bytes(len(response.body))
-        await response(scope, receive, send)
+
+def _s3_fault(status: int, retry_after: int | None, path: str) -> Response:
+    """The S3 error document an ``error`` fault answers."""
+    code, message = ERROR_CODES.get(status, ("ServiceUnavailable", "Service unavailable."))
+    headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
+    return s3_error(code, message, status, path, headers)
 
 
 def create_store_app(config: ServicesConfig, state: StoreState | None = None) -> Starlette:

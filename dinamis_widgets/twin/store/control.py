@@ -17,7 +17,7 @@ from ..config import ADMIN_HEADER
 from .faults import Fault
 from .state import store_state
 
-__all__ = ["CONTROL_PREFIX", "control_routes"]
+__all__ = ["CONTROL_PREFIX", "control_routes", "fault_routes"]
 
 #: Prefix of the control routes (statistics, faults, health).
 CONTROL_PREFIX = "/_twin/"
@@ -98,6 +98,17 @@ async def _delete_faults(request: Request) -> Response:
     """``DELETE /_twin/faults``: remove every fault."""
     store_state(request.app).clear_faults()
     return await _get_faults(request)
+
+
+def fault_routes() -> list[Route]:
+    """``GET|POST|DELETE /_twin/faults`` (also mounted on the signing service and the STAC API)."""
+    return [
+        Route(CONTROL_PREFIX + "faults", _admin_only(_get_faults), methods=["GET"]),
+        Route(CONTROL_PREFIX + "faults", _admin_only(_post_faults), methods=["POST"]),
+        Route(CONTROL_PREFIX + "faults", _admin_only(_delete_faults), methods=["DELETE"]),
+        Route(CONTROL_PREFIX + "faults/stats", _admin_only(_get_stats), methods=["GET"]),
+        Route(CONTROL_PREFIX + "faults/stats/reset", _admin_only(_reset_stats), methods=["POST"]),
+    ]
 
 
 def control_routes() -> list[Route]:

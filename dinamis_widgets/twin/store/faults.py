@@ -1,7 +1,13 @@
 """Faults the object store injects on demand: what they are, and their JSON form.
 
 The store applies them to object requests (see :mod:`.app`): latency, ``5xx`` answers, connection
-resets, truncated bodies and a bandwidth throttle.
+resets, truncated bodies and a bandwidth throttle; to the next ``count`` matching requests, to every one,
+or to a fraction of them (``probability``), drawn reproducibly from ``seed``.
+
+A fault with a probability decides for each request from a hash of its seed, its kind, the request's
+path and ``Range`` and how many times that same request came before: the decisions do not depend on the
+order in which concurrent requests arrive, so a computation meets the same faults run after run, and the
+retry of a failed request gets a draw of its own.
 
 Examples
 --------
@@ -10,11 +16,16 @@ Examples
 (True, 'error')
 >>> Fault(kind="truncate", after_bytes=100).terminal
 False
+>>> sometimes = Fault(kind="error", status=503, probability=0.1, seed=7)
+>>> hits = [sometimes.draws("/b/a.tif", "bytes=0-99", n) for n in range(1000)]
+>>> 50 < sum(hits) < 150, hits == [sometimes.draws("/b/a.tif", "bytes=0-99", n) for n in range(1000)]
+(True, True)
 """
 
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -48,6 +59,8 @@ class Fault:
         Substring of the request path the fault applies to; empty matches every object request.
     count
         How many matching requests the fault applies to; None for every one until cleared.
+    skip
+        Matching requests let through before the fault starts applying (the first ``skip``).
     seconds
         Latency added, for ``latency``.
     status, retry_after
@@ -56,16 +69,23 @@ class Fault:
         Body bytes sent before a ``reset`` or ``truncate``.
     rate
         Bytes per second, for ``throttle``.
+    probability
+        Fraction of the matching requests the fault applies to (1: every one), decided by :meth:`draws`.
+    seed
+        Seed of those decisions: the same seed gives the same faults to the same requests.
     """
 
     kind: FaultKind | str
     match: str = ""
     count: int | None = None
+    skip: int = 0
     seconds: float = 0.0
     status: int = 503
     retry_after: int | None = 1
     after_bytes: int | None = None
     rate: float = 0.0
+    probability: float = 1.0
+    seed: int = 0
 
     def __post_init__(self) -> None:
         self.kind = FaultKind(self.kind)
@@ -75,8 +95,12 @@ class Fault:
             raise ValueError("status must be an HTTP error status (400-599)")
         if self.kind is FaultKind.THROTTLE and self.rate <= 0:
             raise ValueError("rate must be a positive number of bytes per second")
+        if self.skip < 0:
+            raise ValueError("skip must not be negative")
         if self.seconds < 0 or (self.after_bytes is not None and self.after_bytes < 0):
             raise ValueError("seconds and after_bytes must not be negative")
+        if not 0.0 < self.probability <= 1.0:
+            raise ValueError("probability must be in (0, 1]: the fraction of matching requests faulted")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Fault:
@@ -92,6 +116,18 @@ class Fault:
         data = asdict(self)
         data["kind"] = str(self.kind)
         return data
+
+    def draws(self, path: str, range_header: str, n: int) -> bool:
+        """Whether the fault applies to the ``n``-th (0-based) request of ``path`` with ``range_header``.
+
+        Always true with ``probability=1``; otherwise true for that fraction of requests, from a hash of
+        the seed, the kind, the request and ``n`` (no shared random state, so thread order does not matter).
+        """
+        if self.probability >= 1.0:
+            return True
+        key = f"{self.seed}|{self.kind}|{path}|{range_header}|{n}".encode()
+        value = int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big") / 2**64
+        return value < self.probability
 
     @property
     def terminal(self) -> bool:

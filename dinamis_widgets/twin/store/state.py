@@ -31,7 +31,9 @@ class StoreState:
     """Counters and faults of one store; safe to use from another thread than the server's.
 
     Counters cover object requests only, never the control routes. A request whose connection was
-    reset before any answer is counted with status ``0``.
+    reset before any answer is counted with status ``0``. The state also counts how many times each
+    request (path and ``Range``) came, which is what faults with a ``probability`` draw from; :meth:`reset`
+    sets that back to zero too, so a run after a reset meets the same faults as the run before.
     """
 
     def __init__(self) -> None:
@@ -50,6 +52,8 @@ class StoreState:
             self._by_status: Counter[int] = Counter()
             self._by_method: Counter[str] = Counter()
             self._paths: Counter[str] = Counter()
+            self._seen: Counter[tuple[str, str]] = Counter()
+            self._faulted: Counter[str] = Counter()
 
     def record_request(self, method: str, path: str, *, has_range: bool) -> None:
         """Count one object request."""
@@ -76,7 +80,8 @@ class StoreState:
         -------
         dict
             ``requests``, ``range_requests``, ``bytes_served`` (body bytes actually sent),
-            ``by_status`` (status to count), ``by_method`` and ``paths`` (decoded path to count).
+            ``by_status`` (status to count), ``by_method``, ``paths`` (decoded path to count) and
+            ``faults`` (kind of fault to the number of requests it was applied to).
         """
         with self._lock:
             return {
@@ -86,6 +91,7 @@ class StoreState:
                 "by_status": dict(self._by_status),
                 "by_method": dict(self._by_method),
                 "paths": dict(self._paths),
+                "faults": dict(self._faulted),
             }
 
     # faults --------------------------------------------------------------------------------------
@@ -109,22 +115,31 @@ class StoreState:
         with self._lock:
             return list(self._faults)
 
-    def take_faults(self, path: str) -> list[Fault]:
+    def take_faults(self, path: str, range_header: str = "") -> list[Fault]:
         """Return the faults that apply to a request on ``path``, and use up their counts.
 
-        Faults are taken in order; the first terminal one (error, reset before answering) ends the
-        list, so later faults keep their counts.
+        Faults are taken in order; a fault with a ``probability`` is taken when its draw for this
+        request says so (:meth:`Fault.draws`); the first terminal one (error, reset before answering)
+        ends the list, so later faults keep their counts.
         """
         taken: list[Fault] = []
         with self._lock:
+            n = self._seen[(path, range_header)]
+            self._seen[(path, range_header)] += 1
             for fault in list(self._faults):
                 if fault.match and fault.match not in path:
+                    continue
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
+                if not fault.draws(path, range_header, n):
                     continue
                 if fault.count is not None:
                     fault.count -= 1
                     if fault.count <= 0:
                         self._faults.remove(fault)
                 taken.append(fault)
+                self._faulted[str(fault.kind)] += 1
                 if fault.terminal:
                     break
         return taken
