@@ -183,6 +183,8 @@ class Explorer(widgets.VBox):
             return
         self.map.show_aoi(picker.aoi)
         self.map.clear_drawings()
+        if picker.aoi is not None and picker.source != "view":  # typed, pasted, uploaded: go and see it
+            self.map.zoom_to(picker.aoi)
 
     def _on_card_action(self, card: ResultCard, action: str) -> None:
         with self.status.guard():
