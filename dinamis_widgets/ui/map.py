@@ -3,7 +3,8 @@
 :class:`ExplorerMap` wraps an :class:`ipyleaflet.Map` that works offline: without ``online=True`` it
 requests no tile from anywhere (a basemap of countries, French régions, départements and towns drawn in the
 kernel, see :mod:`.basemap`); with ``online=True`` it shows OpenStreetMap; a switch changes it. Quicklooks
-and computed layers are ``data:`` PNG URLs built in the kernel, so they show even where the browser cannot reach the kernel's machine (Binder, Voilà).
+and computed layers are ``data:`` PNG URLs built in the kernel, so they show even where the browser cannot
+reach the kernel's machine (Binder, Voilà).
 
 - Drawing: rectangles and polygons (edit and delete included). The draw control's ``data`` (the list of
   shapes, which the browser syncs after every draw, edit or delete) is the one source of truth:
