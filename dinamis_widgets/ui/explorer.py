@@ -35,6 +35,7 @@ from ..errors import DinamisError
 from ..settings import profile_for
 from .basket import Basket
 from .i18n import DEFAULT_LANG, check_lang, t
+from .live_view import LiveView
 from .map import ExplorerMap
 from .png import legend_html
 from .quicklook import quicklook_data_url
@@ -121,6 +122,7 @@ class Explorer(widgets.VBox):
         self.panel = SearchPanel(lang=lang, page_size=page_size, connect=False,
                                  layout=widgets.Layout(width="40%", min_width="320px", padding="0 8px 0 0"))
         self.map = ExplorerMap(lang=lang, online=online)
+        self.live_view = LiveView(self.map, self.status, signer=self._signer, lang=lang)  # streamed view
         self.results_list = ResultsList(lang=lang, download_folder=download_folder)
         self.basket = Basket(lang=lang)
         title = widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(t('title', lang))}</h3>")
@@ -205,6 +207,7 @@ class Explorer(widgets.VBox):
             self.map.show_quicklook(url, bounds, name=f"{t('layer_quicklook', self.lang)} {item.id}")
             self.map.zoom_to(bounds)
             self.status.success(t("quicklook_shown", self.lang, id=item.id))
+            self.live_view.show([item])  # then the COG itself, at the map's zoom
 
         self._tasks.run(lambda: quicklook_data_url(item, signer), on_done=done,
                         busy=t("quicklook_loading", self.lang, id=item.id))
