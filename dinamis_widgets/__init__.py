@@ -93,7 +93,9 @@ _LAZY: dict[str, str] = {
 
 if TYPE_CHECKING:
     from .analysis.export import to_cog, to_netcdf, to_zarr
+    from .analysis.gis_handoff import otb_line, to_qlr, to_vrt
     from .analysis.indices import ndvi, ndwi, normalized_difference, savi
+    from .analysis.rendering import render_view
     from .analysis.sharpening import pansharpen
     from .catalog.aoi import AOI, as_aoi
     from .catalog.client import open_catalog
@@ -154,10 +156,12 @@ __all__ = [
     "ndwi",
     "normalized_difference",
     "open_catalog",
+    "otb_line",
     "pansharpen",
     "parse_validity",
     "plan",
     "profile_for",
+    "render_view",
     "savi",
     "search",
     "search_pages",
@@ -167,6 +171,8 @@ __all__ = [
     "signability",
     "to_cog",
     "to_netcdf",
+    "to_qlr",
+    "to_vrt",
     "to_zarr",
 ]
 
