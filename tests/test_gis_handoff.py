@@ -100,3 +100,23 @@ def test_bad_inputs_say_what_to_do(twin: Any, twin_items: list[dict[str, Any]], 
         dw.to_vrt([it], tmp_path / "x.vrt", asset="pansharpened")
     with pytest.raises(LoadError, match=r"different CRS.*one VRT per group"):
         dw.to_vrt([it, item(twin_items, OTHER_ZONE)], tmp_path / "x.vrt")
+
+
+def test_explorer_basket_writes_the_vrt_and_the_qlr(twin: Any, twin_items: list[dict[str, Any]],
+                                                    tmp_path: Path) -> None:
+    ex = dw.Explorer(lang="en", download_folder=str(tmp_path))
+    assert ex.wait(60)
+    box = ex.gis_export
+    assert box in ex.basket.children and box.vrt_button.disabled
+    for item_id in TWO_DATES:
+        ex.basket.add(item(twin_items, item_id))
+    assert not box.vrt_button.disabled and box.signer is not None
+    box.vrt_button.click()
+    assert box.wait(60)
+    box.qlr_button.click()
+    assert box.wait(60)
+    (vrt, expiry), (qlr, _) = box.written
+    assert vrt == tmp_path / "dinamis_multispectral.vrt" and qlr == tmp_path / "dinamis_basket.qlr"
+    assert _read(str(vrt))[0].shape[0] == 4 and expiry is not None
+    assert "valid until" in box.output.value and "pyotb.Input" not in box.output.value  # the .qlr last
+    assert expiry.strftime("%Y-%m-%d %H:%M UTC") in ex.status.message

@@ -34,6 +34,7 @@ from traitlets import Bool, Unicode
 from ..errors import DinamisError
 from ..settings import profile_for
 from .basket import Basket
+from .gis_export import GisExport
 from .i18n import DEFAULT_LANG, check_lang, t
 from .live_view import LiveView
 from .map import ExplorerMap
@@ -125,6 +126,7 @@ class Explorer(widgets.VBox):
         self.live_view = LiveView(self.map, self.status, signer=self._signer, lang=lang)  # streamed view
         self.results_list = ResultsList(lang=lang, download_folder=download_folder)
         self.basket = Basket(lang=lang)
+        self.gis_export = GisExport(self.status, lang=lang, folder=download_folder)  # VRT, .qlr of the basket
         title = widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(t('title', lang))}</h3>")
         right = widgets.VBox([self.map, self.status], layout=widgets.Layout(width="60%", flex="1"))
         super().__init__(children=[
@@ -138,6 +140,7 @@ class Explorer(widgets.VBox):
         self.set_trait("lang", lang)
         self.set_trait("online", online)
         self.add_class("dw-explorer")
+        self.basket.children = (*self.basket.children, self.gis_export)
         self._wire()
         self.panel.profile = profile or self.panel._default_profile()
 
@@ -159,6 +162,7 @@ class Explorer(widgets.VBox):
         picker.view_provider = m.view_bounds
         # the basket's items: on the map, and marked on their cards
         traitlets.dlink((basket, "items"), (m, "basket_items"))
+        traitlets.dlink((basket, "items"), (self.gis_export, "items"))
         traitlets.dlink((basket, "items"), (cards, "basket_ids"), transform=lambda items: tuple(_ids(items)))
         basket.observe(self._on_overlay, names="overlay")
         panel.observe(self._on_profile, names="profile")
@@ -175,6 +179,7 @@ class Explorer(widgets.VBox):
         signer = self._signer()
         self.results_list.signer = signer
         self.basket.signer = signer
+        self.gis_export.signer = signer
 
     def _on_picker_aoi(self, _change: dict[str, Any]) -> None:
         """An area typed, uploaded, or the map's view is outlined and replaces the drawings; a drawn one is
