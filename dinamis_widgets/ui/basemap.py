@@ -53,12 +53,18 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
 }
 
 _STYLES: Mapping[str, Mapping[str, Any]] = {
-    "sea": {"color": "#a9cce3", "weight": 0, "fillColor": "#c6e2f5", "fillOpacity": 1.0},
+    "sea": {"color": "#a9cce3", "weight": 0, "fillColor": "#b5d8f0", "fillOpacity": 1.0},
     "countries": {"color": "#8d8d8d", "weight": 1, "opacity": 0.9, "fillColor": "#f4f1ea",
                   "fillOpacity": 1.0},
     "regions": {"color": "#7a5c8e", "weight": 1.6, "opacity": 0.85, "fill": False},
     "departements": {"color": "#9e9e9e", "weight": 0.6, "opacity": 0.8, "fill": False},
 }
+
+#: The map pane of the basemap's vector layers: under Leaflet's overlay pane (z-index 400), where images,
+#: footprints and drawings go, above the tile pane (200). Leaflet puts every vector layer of a pane in one
+#: SVG: without a pane of its own, the basemap's opaque land could cover an image added later.
+PANE = "dw-basemap"
+_PANE_STYLE = {"zIndex": 250}
 
 _WORLD = {"type": "Feature", "properties": {},
           "geometry": {"type": "Polygon",
@@ -84,22 +90,38 @@ def basemap_layers() -> dict[str, dict[str, Any]]:
 def _town_marker(feature: Mapping[str, Any]) -> ipyleaflet.Marker:
     lon, lat = feature["geometry"]["coordinates"]
     name = html.escape(str(feature["properties"]["name"]))
+    # A zero-size icon (Leaflet's div-icon box would frame the label) whose content overflows: a dot on the
+    # town and its name beside it, haloed in white to read on any background.
     icon = ipyleaflet.DivIcon(
-        html=(f"<span style='display:inline-block;width:6px;height:6px;border-radius:3px;background:#333;"
-              f"margin-right:3px'></span><span class='dw-town-label' style='font:600 11px sans-serif;"
-              f"color:#333;text-shadow:0 0 2px #fff,0 0 2px #fff'>{name}</span>"),
-        icon_size=[160, 14], icon_anchor=[3, 7])
+        html=(f"<div style='position:absolute;left:-3px;top:-3px;white-space:nowrap;line-height:6px'>"
+              f"<span style='display:inline-block;width:6px;height:6px;border-radius:3px;background:#333'>"
+              f"</span><span class='dw-town-label' style='position:relative;top:-1px;margin-left:3px;"
+              f"font:600 11px sans-serif;color:#222;text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff'>"
+              f"{name}</span></div>"),
+        icon_size=[0, 0], icon_anchor=[0, 0])
     label = str(feature["properties"]["name"])
     return ipyleaflet.Marker(location=(lat, lon), icon=icon, draggable=False, keyboard=False, title=label,
                              name=label)
+
+
+def _spaced(features: list[Mapping[str, Any]], spacing: float) -> list[Mapping[str, Any]]:
+    """Largest first, none closer than ``spacing`` degrees to one kept (labels that do not overlap)."""
+    kept: list[Mapping[str, Any]] = []
+    for f in sorted(features, key=lambda f: -f["properties"]["population"]):
+        lon, lat = f["geometry"]["coordinates"]
+        if all(abs(lon - k["geometry"]["coordinates"][0]) >= spacing
+               or abs(lat - k["geometry"]["coordinates"][1]) >= spacing / 2 for k in kept):
+            kept.append(f)
+    return kept
 
 
 class _Towns(ipyleaflet.LayerGroup):
     """Town labels: the large towns always, the others from zoom 7 on (:meth:`follow_zoom`)."""
 
     def __init__(self, features: list[Mapping[str, Any]], **kwargs: Any) -> None:
-        major = [f for f in features if f["properties"]["population"] >= _MAJOR_TOWN
-                 or f["properties"].get("overseas")]
+        major = _spaced([f for f in features if f["properties"]["population"] >= _MAJOR_TOWN
+                         and not f["properties"].get("overseas")], 1.0)
+        major += [f for f in features if f["properties"].get("overseas")]
         minor = [f for f in features if f not in major]
         self._major = [_town_marker(f) for f in major]
         self._minor = [_town_marker(f) for f in minor]
@@ -112,13 +134,17 @@ class _Towns(ipyleaflet.LayerGroup):
 
 
 def offline_basemap(lang: str = "fr") -> ipyleaflet.LayerGroup:
-    """The offline basemap as one base layer (a :class:`ipyleaflet.LayerGroup` of vector layers)."""
+    """The offline basemap as one base layer (a :class:`ipyleaflet.LayerGroup` of vector layers, in the
+    map pane :data:`PANE`, which the map must have: :class:`BasemapSwitch` adds it)."""
     words, layers = _words(lang), basemap_layers()
+    # the pane and "not interactive" are path options that ipyleaflet's GeoJSON passes through its style
+    # (applied to each path before it is added); not interactive: clicks go to the map and its drawing tools
+    extra = {"pane": PANE, "interactive": False}
     parts: list[ipyleaflet.Layer] = [
         ipyleaflet.GeoJSON(data={"type": "FeatureCollection", "features": [_WORLD]}, name=words["sea"],
-                           style=dict(_STYLES["sea"]))]
+                           style={**_STYLES["sea"], **extra})]
     for key in ("countries", "regions", "departements"):
-        parts.append(ipyleaflet.GeoJSON(data=layers[key], name=words[key], style=dict(_STYLES[key])))
+        parts.append(ipyleaflet.GeoJSON(data=layers[key], name=words[key], style={**_STYLES[key], **extra}))
     parts.append(_Towns(layers["towns"]["features"], name=words["towns"]))
     group = ipyleaflet.LayerGroup(layers=tuple(parts), name=words["offline"], base=True)
     return group
@@ -159,6 +185,8 @@ class BasemapSwitch(widgets.ToggleButtons):
                          style={"button_width": "auto"}, layout=widgets.Layout(width="auto"))
         self.add_class("dw-basemap-switch")
         self._map, self._lang = leaflet_map, lang
+        if PANE not in leaflet_map.panes:
+            leaflet_map.panes = {**leaflet_map.panes, PANE: dict(_PANE_STYLE)}
         self.offline_layer: ipyleaflet.LayerGroup | None = None
         self.online_layer: ipyleaflet.TileLayer | None = None
         self._apply()

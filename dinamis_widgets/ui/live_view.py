@@ -91,6 +91,10 @@ class LiveView(widgets.VBox):
         Views rendered and shown so far.
     rendered : RenderedView or None
         The last view shown.
+    last_view : tuple or None
+        ``(bounds, size)`` of the last view read: the part of the map's view the items cover (degrees)
+        and its size in screen pixels (``dw.plan(items, bands, **view_arguments(*last_view))`` says
+        what it cost).
     layer : ipyleaflet.ImageOverlay or None
         The overlay on the map.
     """
@@ -114,6 +118,7 @@ class LiveView(widgets.VBox):
         self._lock = threading.Lock()
         self._wanted = 0  # the number of the view last asked for
         self.rendered: RenderedView | None = None
+        self.last_view: tuple[tuple[float, float, float, float], tuple[int, int]] | None = None
         self.layer: ipyleaflet.ImageOverlay | None = None
         self.kind_buttons = widgets.ToggleButtons(
             options=[(words["truecolor"], "truecolor"), (words["ndvi"], "ndvi")], value="truecolor",
@@ -151,7 +156,7 @@ class LiveView(widgets.VBox):
         self.active = True
         if self.control not in self._map.map.controls:
             self._map.map.add(self.control)
-        self.refresh(now=True)
+        self.refresh()  # debounced: the browser first reports the view a zoom to the items makes
 
     def stop(self) -> None:
         """Stop streaming and remove the image and the controls from the map."""
@@ -246,6 +251,7 @@ class LiveView(widgets.VBox):
             with self._lock:  # one render at a time; a newer view makes this one stale
                 if number != self._wanted:
                     return None
+                self.last_view = (bounds, size)
                 rendered = render_view(items, bounds, size, kind, stretch,  # type: ignore[arg-type]
                                        ramp=NDVI_RAMP, signer=signer)
                 return number, rendered, data_url(encode_png(rendered.rgba))
@@ -253,7 +259,9 @@ class LiveView(widgets.VBox):
         self._tasks.run(work, on_done=self._show, busy=_words(self._lang)["rendering"], exclusive=False)
 
     def _show(self, result: tuple[int, RenderedView, str] | None) -> None:
-        if result is None:
+        if result is None:  # skipped: a newer view is on its way (or none, when the map stopped)
+            if self._status.message == _words(self._lang)["rendering"]:
+                self._status.clear()
             return
         number, rendered, url = result
         if number != self._wanted or not self.active:
