@@ -125,18 +125,21 @@ class LiveView(widgets.VBox):
             style={"button_width": "auto"})
         self.stretch_menu = widgets.Dropdown(
             options=[(words["p2"], "p2"), (words["p05"], "p05"), (words["minmax"], "minmax")], value="p2",
-            description=words["stretch"], layout=widgets.Layout(width="200px"))
+            description=words["stretch"], style={"description_width": "auto"},
+            layout=widgets.Layout(width="200px"))
         self.range_slider = widgets.FloatRangeSlider(value=(0.0, 1500.0), min=0.0, max=4095.0, step=10.0,
-                                                     continuous_update=False,
-                                                     layout=widgets.Layout(width="220px", display="none"))
+                                                     continuous_update=False, readout_format=".0f",
+                                                     layout=widgets.Layout(width="240px", display="none"))
         self.stop_button = widgets.Button(description=words["stop"], icon="stop",
-                                          layout=widgets.Layout(width="auto"))
+                                          layout=widgets.Layout(width="auto", height="26px"))
         self.legend = widgets.HTML(legend_html(words["ndvi_legend"]), layout=widgets.Layout(display="none"))
         self.info = widgets.HTML()
         self.info.add_class("dw-live-info")
-        super().__init__(children=[widgets.HTML(f"<b>{html.escape(words['title'])}</b>"), self.kind_buttons,
-                                   self.stretch_menu, self.range_slider, self.legend, self.info,
-                                   self.stop_button], **kwargs)
+        title = widgets.HTML(f"<b>{html.escape(words['title'])}</b>")
+        super().__init__(children=[widgets.HBox([title, self.stop_button],
+                                                layout=widgets.Layout(justify_content="space-between")),
+                                   self.kind_buttons, self.stretch_menu, self.range_slider, self.legend,
+                                   self.info], layout=widgets.Layout(max_width="260px"), **kwargs)
         self.add_class("dw-live-view")
         self.control = ipyleaflet.WidgetControl(widget=self, position="bottomleft")
         widgets.link((self.kind_buttons, "value"), (self, "kind"))

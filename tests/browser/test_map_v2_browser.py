@@ -53,7 +53,8 @@ def test_offline_basemap_and_typed_area(lab: JupyterLab, lab_page: LabPage, guar
     mark = guard.mark()
     leaflet = _open_explorer(lab, lab_page, "basemap")
     # the basemap is vector paths and town labels drawn by the kernel's data: no tile image at all
-    lab_page.wait_until(lambda: lab_page.leaflet_paths(leaflet).count() > 150, "the basemap's paths")
+    basemap_paths = leaflet.locator(".leaflet-dw-basemap-pane svg path")  # its own pane, under the images
+    lab_page.wait_until(lambda: basemap_paths.count() > 150, "the basemap's paths")
     labels = leaflet.locator(".dw-town-label")
     lab_page.wait_until(lambda: labels.count() > 10, "the town labels")
     assert "Paris" in labels.all_inner_texts() and "Lyon" in labels.all_inner_texts()
