@@ -76,6 +76,10 @@ _LAZY: dict[str, str] = {
     "load": "reading.loading",
     "plan": "reading.planning",
     "ndvi": "analysis.indices",
+    "to_vrt": "analysis.gis_handoff",
+    "to_qlr": "analysis.gis_handoff",
+    "otb_line": "analysis.gis_handoff",
+    "render_view": "analysis.rendering",
     "ndwi": "analysis.indices",
     "savi": "analysis.indices",
     "normalized_difference": "analysis.indices",
@@ -89,7 +93,9 @@ _LAZY: dict[str, str] = {
 
 if TYPE_CHECKING:
     from .analysis.export import to_cog, to_netcdf, to_zarr
+    from .analysis.gis_handoff import otb_line, to_qlr, to_vrt
     from .analysis.indices import ndvi, ndwi, normalized_difference, savi
+    from .analysis.rendering import render_view
     from .analysis.sharpening import pansharpen
     from .catalog.aoi import AOI, as_aoi
     from .catalog.client import open_catalog
@@ -150,10 +156,12 @@ __all__ = [
     "ndwi",
     "normalized_difference",
     "open_catalog",
+    "otb_line",
     "pansharpen",
     "parse_validity",
     "plan",
     "profile_for",
+    "render_view",
     "savi",
     "search",
     "search_pages",
@@ -163,6 +171,8 @@ __all__ = [
     "signability",
     "to_cog",
     "to_netcdf",
+    "to_qlr",
+    "to_vrt",
     "to_zarr",
 ]
 

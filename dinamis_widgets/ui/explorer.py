@@ -34,7 +34,9 @@ from traitlets import Bool, Unicode
 from ..errors import DinamisError
 from ..settings import profile_for
 from .basket import Basket
+from .gis_export import GisExport
 from .i18n import DEFAULT_LANG, check_lang, t
+from .live_view import LiveView
 from .map import ExplorerMap
 from .png import legend_html
 from .quicklook import quicklook_data_url
@@ -121,8 +123,10 @@ class Explorer(widgets.VBox):
         self.panel = SearchPanel(lang=lang, page_size=page_size, connect=False,
                                  layout=widgets.Layout(width="40%", min_width="320px", padding="0 8px 0 0"))
         self.map = ExplorerMap(lang=lang, online=online)
+        self.live_view = LiveView(self.map, self.status, signer=self._signer, lang=lang)  # streamed view
         self.results_list = ResultsList(lang=lang, download_folder=download_folder)
         self.basket = Basket(lang=lang)
+        self.gis_export = GisExport(self.status, lang=lang, folder=download_folder)  # VRT, .qlr of the basket
         title = widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(t('title', lang))}</h3>")
         right = widgets.VBox([self.map, self.status], layout=widgets.Layout(width="60%", flex="1"))
         super().__init__(children=[
@@ -136,6 +140,7 @@ class Explorer(widgets.VBox):
         self.set_trait("lang", lang)
         self.set_trait("online", online)
         self.add_class("dw-explorer")
+        self.basket.children = (*self.basket.children, self.gis_export)
         self._wire()
         self.panel.profile = profile or self.panel._default_profile()
 
@@ -157,6 +162,7 @@ class Explorer(widgets.VBox):
         picker.view_provider = m.view_bounds
         # the basket's items: on the map, and marked on their cards
         traitlets.dlink((basket, "items"), (m, "basket_items"))
+        traitlets.dlink((basket, "items"), (self.gis_export, "items"))
         traitlets.dlink((basket, "items"), (cards, "basket_ids"), transform=lambda items: tuple(_ids(items)))
         basket.observe(self._on_overlay, names="overlay")
         panel.observe(self._on_profile, names="profile")
@@ -173,6 +179,7 @@ class Explorer(widgets.VBox):
         signer = self._signer()
         self.results_list.signer = signer
         self.basket.signer = signer
+        self.gis_export.signer = signer
 
     def _on_picker_aoi(self, _change: dict[str, Any]) -> None:
         """An area typed, uploaded, or the map's view is outlined and replaces the drawings; a drawn one is
@@ -183,6 +190,8 @@ class Explorer(widgets.VBox):
             return
         self.map.show_aoi(picker.aoi)
         self.map.clear_drawings()
+        if picker.aoi is not None and picker.source != "view":  # typed, pasted, uploaded: go and see it
+            self.map.zoom_to(picker.aoi)
 
     def _on_card_action(self, card: ResultCard, action: str) -> None:
         with self.status.guard():
@@ -203,6 +212,7 @@ class Explorer(widgets.VBox):
             self.map.show_quicklook(url, bounds, name=f"{t('layer_quicklook', self.lang)} {item.id}")
             self.map.zoom_to(bounds)
             self.status.success(t("quicklook_shown", self.lang, id=item.id))
+            self.live_view.show([item])  # then the COG itself, at the map's zoom
 
         self._tasks.run(lambda: quicklook_data_url(item, signer), on_done=done,
                         busy=t("quicklook_loading", self.lang, id=item.id))

@@ -1,9 +1,10 @@
 """The map: drawing the area of interest, result footprints, quicklooks and computed overlays.
 
 :class:`ExplorerMap` wraps an :class:`ipyleaflet.Map` that works offline: without ``online=True`` it
-requests no tile from anywhere (a graticule drawn in the kernel stands for the basemap); with
-``online=True`` it shows OpenStreetMap. Quicklooks and computed layers are ``data:`` PNG URLs built in
-the kernel, so they show even where the browser cannot reach the kernel's machine (Binder, Voilà).
+requests no tile from anywhere (a basemap of countries, French régions, départements and towns drawn in the
+kernel, see :mod:`.basemap`); with ``online=True`` it shows OpenStreetMap; a switch changes it. Quicklooks
+and computed layers are ``data:`` PNG URLs built in the kernel, so they show even where the browser cannot
+reach the kernel's machine (Binder, Voilà).
 
 - Drawing: rectangles and polygons (edit and delete included). The draw control's ``data`` (the list of
   shapes, which the browser syncs after every draw, edit or delete) is the one source of truth:
@@ -17,7 +18,7 @@ Examples
 --------
 >>> m = ExplorerMap(lang="en")
 >>> [layer.name for layer in m.map.layers]
-['Graticule', 'Area of interest', 'Footprints', 'Basket']
+['Offline basemap', 'Area of interest', 'Footprints', 'Basket']
 >>> m.zoom_to((-0.98, 45.92, -0.93, 45.96)); m.map.center
 [45.94, -0.955]
 >>> square = {"type": "Polygon", "coordinates": [[[-0.98, 45.92], [-0.93, 45.92], [-0.93, 45.96],
@@ -43,6 +44,7 @@ from traitlets import Bool, Instance, List, Unicode, observe
 
 from ..catalog.aoi import AOI, as_aoi
 from ..errors import DinamisError
+from .basemap import BasemapSwitch
 from .i18n import DEFAULT_LANG, t
 from .status import log
 
@@ -124,20 +126,6 @@ def _zoom_for(bounds: Bounds, size: tuple[int, int] = _MAP_SIZE_PX) -> int:
     return int(max(1, min(18, math.floor(min(zx, zy)))))
 
 
-def _graticule(step: float = 1.0) -> dict[str, Any]:
-    lines = []
-    lon = -180.0
-    while lon <= 180.0:
-        lines.append([[lon, -85.0], [lon, 85.0]])
-        lon += step
-    lat = -80.0
-    while lat <= 80.0:
-        lines.append([[-180.0, lat], [180.0, lat]])
-        lat += step
-    return {"type": "Feature", "properties": {},
-            "geometry": {"type": "MultiLineString", "coordinates": lines}}
-
-
 class ExplorerMap(widgets.VBox):
     """An ipyleaflet map for the explorer (the leaflet widget has CSS class ``dw-map``).
 
@@ -185,14 +173,6 @@ class ExplorerMap(widgets.VBox):
         self.quicklook: ipyleaflet.ImageOverlay | None = None
         self.overlay: ipyleaflet.ImageOverlay | None = None
         self.legend: ipyleaflet.WidgetControl | None = None
-        base: list[ipyleaflet.Layer] = []
-        if online:
-            tiles = ipyleaflet.basemap_to_tiles(ipyleaflet.basemaps.OpenStreetMap.Mapnik)
-            tiles.base = True
-            base.append(tiles)
-        else:
-            base.append(ipyleaflet.GeoJSON(data=_graticule(), name=t("layer_graticule", lang),
-                                           style={"color": "#9e9e9e", "weight": 0.6, "opacity": 0.6}))
         self.aoi_layer = ipyleaflet.GeoJSON(data={"type": "FeatureCollection", "features": []},
                                             name=t("layer_aoi", lang), style=dict(FOOTPRINT_STYLES["aoi"]))
         self.footprints = ipyleaflet.GeoJSON(data={"type": "FeatureCollection", "features": []},
@@ -200,9 +180,11 @@ class ExplorerMap(widgets.VBox):
                                              hover_style=dict(FOOTPRINT_STYLES["hover"]))
         self.basket_layer = ipyleaflet.GeoJSON(data={"type": "FeatureCollection", "features": []},
                                                name=t("layer_basket", lang))
-        self.map = ipyleaflet.Map(center=list(center), zoom=zoom, layers=tuple(base), scroll_wheel_zoom=True,
+        self.map = ipyleaflet.Map(center=list(center), zoom=zoom, layers=(), scroll_wheel_zoom=True,
                                   layout=widgets.Layout(height=height, width="100%"))
         self.map.add_class("dw-map")
+        self.basemap_switch = BasemapSwitch(self.map, online=online, lang=lang)  # offline basemap or OSM
+        self.map.add(ipyleaflet.WidgetControl(widget=self.basemap_switch, position="topright"))
         for layer in (self.aoi_layer, self.footprints, self.basket_layer):
             self.map.add(layer)
         self.draw_control = ipyleaflet.DrawControl(
