@@ -81,3 +81,18 @@ def test_typed_area_moves_the_explorer_map(twin: Any) -> None:
     picker.set_from_geojson(json.dumps({"type": "Polygon", "coordinates": [[
         [-0.98, 45.92], [-0.93, 45.92], [-0.93, 45.96], [-0.98, 45.96], [-0.98, 45.92]]]}), "area.geojson")
     assert ex.map.map.center == pytest.approx([45.94, -0.955]) and ex.map.map.zoom >= 12
+
+
+def test_offline_basemap_credits_its_sources_while_it_is_on() -> None:
+    m = ipyleaflet.Map(layers=())
+    switch = BasemapSwitch(m, online=False, lang="fr")
+
+    def credit() -> str:
+        (control,) = [c for c in m.controls if isinstance(c, ipyleaflet.AttributionControl)]
+        return str(control.prefix)
+
+    assert all(source in credit() for source in ("Natural Earth", "IGN", "GeoNames"))
+    switch.value = "online"
+    assert "GeoNames" not in credit()
+    switch.value = "offline"
+    assert "GeoNames" in credit()

@@ -133,6 +133,10 @@ class _Towns(ipyleaflet.LayerGroup):
             self.layers = wanted
 
 
+#: Sources of the offline basemap, shown in the map's attribution while it is on.
+OFFLINE_CREDIT = ("Natural Earth · IGN Admin Express (Licence Ouverte) · GeoNames (CC BY 4.0)")
+
+
 def offline_basemap(lang: str = "fr") -> ipyleaflet.LayerGroup:
     """The offline basemap as one base layer (a :class:`ipyleaflet.LayerGroup` of vector layers, in the
     map pane :data:`PANE`, which the map must have: :class:`BasemapSwitch` adds it)."""
@@ -204,12 +208,22 @@ class BasemapSwitch(widgets.ToggleButtons):
         return self.offline_layer
 
     def _apply(self) -> None:
+        self._credit()
         wanted = self._layer()
         others = [layer for layer in (self.offline_layer, self.online_layer) if layer is not wanted]
         layers = [layer for layer in self._map.layers if layer not in others]
         if wanted not in layers:
             layers.insert(0, wanted)
         self._map.layers = tuple(layers)
+
+    def _credit(self) -> None:
+        """Credit the offline basemap's sources (GeoNames' licence asks for it) in the map's attribution."""
+        prefix = OFFLINE_CREDIT if self.value == "offline" else "ipyleaflet"
+        for control in self._map.controls:
+            if isinstance(control, ipyleaflet.AttributionControl):
+                control.prefix = prefix
+                return
+        self._map.add(ipyleaflet.AttributionControl(position="bottomright", prefix=prefix))
 
     def _on_zoom(self, change: Mapping[str, Any]) -> None:
         if self.offline_layer is not None:
