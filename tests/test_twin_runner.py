@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -136,3 +137,40 @@ def test_children_die_with_a_killed_parent_and_leftovers_are_swept() -> None:
     with twin_mod.start(configure_environment=False):
         pass
     assert not leftover.exists()
+
+
+def test_clusters_after_the_first_start_from_a_template_with_their_own_password(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import psycopg
+
+    from dinamis_widgets.twin.postgres import _TEMPLATE_PASSWORD, PgstacCluster
+
+    monkeypatch.setenv("DINAMIS_TWIN_CACHE", str(tmp_path / "cache"))
+    clusters = []
+    workdirs = [tempfile.TemporaryDirectory(prefix="dinamis-test-") for _ in range(2)]  # as the twin's
+    try:
+        for workdir in workdirs:
+            cluster = PgstacCluster(Path(workdir.name))
+            clusters.append(cluster)
+            cluster.start()
+            (template,) = (tmp_path / "cache" / "pg-templates").iterdir()
+            assert (template / "ready").exists() and not (template / "data" / "postmaster.pid").exists()
+        first, second = clusters
+        assert first.password != second.password
+        for cluster in clusters:  # each has pgstac, answers to its own password only
+            with psycopg.connect(cluster.dsn) as conn:
+                assert conn.execute("SELECT pgstac.get_version()").fetchone()[0]
+            with pytest.raises(psycopg.OperationalError):
+                psycopg.connect(cluster.dsn.replace(cluster.password, _TEMPLATE_PASSWORD), connect_timeout=3)
+        second.load([{"type": "Collection", "stac_version": "1.0.0", "id": "c", "description": "",
+                      "license": "proprietary", "links": [],
+                      "extent": {"spatial": {"bbox": [[0, 0, 1, 1]]},
+                                 "temporal": {"interval": [[None, None]]}}}],
+                    [])
+        with psycopg.connect(first.dsn) as conn:  # the template, and the first cluster, are untouched
+            assert conn.execute("SELECT count(*) FROM pgstac.collections").fetchone()[0] == 0
+    finally:
+        for cluster in clusters:
+            cluster.stop()
+        for workdir in workdirs:
+            workdir.cleanup()

@@ -84,6 +84,29 @@ def _service_user() -> pwd.struct_passwd | None:
                     "run PostgreSQL as; create one (useradd --system postgres)")
 
 
+#: Password of the cached template cluster; each twin replaces it with its own before anything else.
+_TEMPLATE_PASSWORD = "dinamis-twin-template"
+
+
+def _template_dir(bindir: Path) -> Path | None:
+    """Where the template for this PostgreSQL, PostGIS and pgstac lives (None: templates turned off)."""
+    if os.environ.get("DINAMIS_TWIN_PG_TEMPLATE", "1").strip().lower() in {"0", "no", "false", "off"}:
+        return None
+    import hashlib
+    from importlib.metadata import version
+
+    from .scenes import default_cache_dir
+
+    controls = sorted(glob.glob("/usr/share/postgresql/*/extension/postgis.control"))
+    share = subprocess.run([str(bindir / "pg_config"), "--sharedir"], capture_output=True, text=True,
+                           check=False).stdout.strip() if (bindir / "pg_config").exists() else ""
+    if share:
+        controls.insert(0, str(Path(share) / "extension" / "postgis.control"))
+    postgis = next((Path(c).read_text() for c in controls if Path(c).exists()), "")
+    key = "|".join([str(bindir.resolve()), version("pypgstac"), postgis, str(os.geteuid())])
+    return default_cache_dir() / "pg-templates" / hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
 class PgstacCluster:
     """A PostgreSQL cluster in ``workdir`` with PostGIS and the pgstac schema.
 
@@ -154,35 +177,100 @@ class PgstacCluster:
             raise TwinError(f"{Path(args[0]).name} failed: {res.stderr.strip() or res.stdout.strip()}")
 
     def start(self, timeout: float = 30.0) -> None:
-        """Create the cluster, start PostgreSQL and install PostGIS and pgstac."""
+        """Create the cluster, start PostgreSQL and install PostGIS and pgstac.
+
+        The first start on a machine builds a template (initdb, PostGIS, the pgstac migration) in the
+        twin's cache; later starts copy it (a fraction of a second instead of seconds) and give it this
+        cluster's random password. ``DINAMIS_TWIN_PG_TEMPLATE=0`` builds every cluster from scratch.
+        """
         if not _postgis_available(self.bindir):
             raise TwinError(f"PostGIS is not installed. {_APT_HINT}")
         user = _service_user()
         self.root.mkdir(mode=0o700)
-        data, sock = self.root / "data", self.root / "sock"
-        sock.mkdir(mode=0o700)
-        pwfile = self.root / "pw"
-        pwfile.write_text(self.password)
         if user is not None:
             # The twin's folder must be traversable by the service user; only pg/ is theirs.
             os.chmod(self.workdir, 0o711)
-            for p in (self.root, sock, pwfile):
-                os.chown(p, user.pw_uid, user.pw_gid)
+            os.chown(self.root, user.pw_uid, user.pw_gid)
+        template = _template_dir(self.bindir)
+        if template is None:
+            self._start_fresh(self.root, self.password, user, timeout)
+            return
+        if not (template / "ready").exists():
+            self._build_template(template, user, timeout)
+        subprocess.run(["cp", "-a", str(template / "data"), str(self.root / "data")], check=True)
+        password, self.password = self.password, _TEMPLATE_PASSWORD
+        self._launch(self.root / "data", user, timeout)
+        try:
+            with self._connect() as conn:
+                conn.execute(f"ALTER ROLE \"{self.user}\" PASSWORD '{password}'")
+        except Exception as exc:
+            self.stop()
+            raise TwinError(f"the twin's PostgreSQL did not start from its template {template}: {exc}; "
+                            "remove that folder to rebuild it") from exc
+        self.password = password
+
+    def _build_template(self, template: Path, user: pwd.struct_passwd | None, timeout: float) -> None:
+        """Build the template in this twin's folder, stop it cleanly, then move it into the cache."""
+        building = self.workdir / "pg-template"
+        building.mkdir(mode=0o700)
+        if user is not None:
+            os.chown(building, user.pw_uid, user.pw_gid)
+        password, port = self.password, self.port
+        self._start_fresh(building, _TEMPLATE_PASSWORD, user, timeout)
+        stop_process(self.proc, signal.SIGINT, timeout=15)
+        self.proc, self.password, self.port = None, password, port
+        template.parent.mkdir(parents=True, exist_ok=True)
+        staging = template.parent / f".{template.name}.{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        subprocess.run(["cp", "-a", str(building / "data"), str(staging / "data")], check=True)
+        (staging / "ready").write_text("initdb + PostGIS + pgstac, stopped cleanly\n")
+        shutil.rmtree(building, ignore_errors=True)
+        try:
+            os.rename(staging, template)
+        except OSError:  # another twin built it meanwhile: theirs is as good
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _start_fresh(self, root: Path, password: str, user: pwd.struct_passwd | None, timeout: float) -> None:
+        """initdb in ``root/data``, start PostgreSQL, create the database, install PostGIS and pgstac."""
+        data, pwfile = root / "data", root / "pw"
+        pwfile.write_text(password)
+        if user is not None:
+            os.chown(pwfile, user.pw_uid, user.pw_gid)
         self._run([str(self.bindir / "initdb"), "-D", str(data), "-U", self.user,
                    "--pwfile", str(pwfile), "-A", "scram-sha-256", "-E", "UTF8",
-                   "--locale=C", "--no-sync"], user, cwd=str(self.root))
+                   "--locale=C", "--no-sync", "--wal-segsize=1"], user, cwd=str(root))
         pwfile.unlink()
+        self.password = password
+        self._launch(data, user, timeout)
+        try:
+            self._create_database()
+            self._migrate()
+        except Exception as exc:
+            tail = log_tail(self.root / "postgres.log")
+            self.stop()
+            raise TwinError(f"the twin's PostgreSQL did not start: {exc}\n{tail}") from exc
+
+    def _launch(self, data: Path, user: pwd.struct_passwd | None, timeout: float) -> None:
+        """Start PostgreSQL on ``data`` and wait until it accepts connections."""
+        sock = self.root / "sock"
+        if not sock.exists():
+            sock.mkdir(mode=0o700)
+            if user is not None:
+                os.chown(sock, user.pw_uid, user.pw_gid)
         if self.port == 0:
             s = bind_loopback(0)
             self.port = s.getsockname()[1]
             s.close()
-        log = open(self.root / "postgres.log", "wb")  # noqa: SIM115 - handed to the child
+        log = open(self.root / "postgres.log", "ab")  # noqa: SIM115 - handed to the child
         try:
             self.proc = subprocess.Popen(
                 [str(self.bindir / "postgres"), "-D", str(data), "-k", str(sock),
                  "-h", "127.0.0.1", "-p", str(self.port),
                  "-c", "fsync=off", "-c", "full_page_writes=off", "-c", "synchronous_commit=off",
                  "-c", "max_connections=60", "-c", "shared_buffers=64MB",
+                 # small WAL (1 MB segments at initdb, few kept): less to write, and to copy from the template
+                 "-c", "min_wal_size=4MB", "-c", "max_wal_size=256MB",
                  "-c", "logging_collector=off", "-c", "listen_addresses=127.0.0.1"],
                 stdout=log, stderr=subprocess.STDOUT, cwd=str(self.root),
                 user=user.pw_uid if user else None, group=user.pw_gid if user else None,
@@ -194,13 +282,11 @@ class PgstacCluster:
         try:
             wait_until(self._accepts_connections, timeout=timeout, what="PostgreSQL",
                        alive=lambda: self.proc is not None and self.proc.poll() is None)
-            self._create_database()
-            self._migrate()
         except Exception as exc:
             tail = log_tail(self.root / "postgres.log")
             self.stop()
             if isinstance(exc, TwinError):
-                raise
+                raise TwinError(f"{exc}\n{tail}") from exc
             raise TwinError(f"the twin's PostgreSQL did not start: {exc}\n{tail}") from exc
 
     def _connect(self, dbname: str | None = None) -> Any:
