@@ -60,8 +60,9 @@ from ..errors import LoadError, mask_signatures
 from ..signing.client import Signer
 from ..signing.registry import get_signer
 from .finishing import BandFinish, Finishing, fill_value, finish_band
-from .gdal_io import DEFAULT_GDAL_OPTIONS, count, discard_files, is_read_error, pooled
+from .gdal_io import DEFAULT_GDAL_OPTIONS, TileRowReads, count, discard_files, is_read_error, pooled
 from .odc_read import do_read, pick_overview
+from .strips import STRIP_ROWS, StripLayout, assemble, strip_layout
 
 __all__ = [
     "LoadState",
@@ -94,12 +95,16 @@ class ReadConfig:
         GDAL configuration options set around each read.
     retry_signed
         Retry once, with a fresh signature, a read of a signed URL that failed.
+    strip_rows
+        Height in file pixels of the strips shared by the chunks that files on the load's own grid are
+        read by, when chunks are at least that tall (:mod:`.strips`); 0: one read per chunk.
     """
 
     signer: Signer | None = None
     validity: int | None = None
     gdal_options: tuple[tuple[str, str], ...] = tuple(DEFAULT_GDAL_OPTIONS.items())
     retry_signed: bool = True
+    strip_rows: int = STRIP_ROWS
 
     def get_signer(self) -> Signer:
         """The signer to use in this process."""
@@ -157,6 +162,8 @@ def open_for_read(open_level: Callable[[int], contextlib.AbstractContextManager[
 def _read_once(uri: str, url: str, bands: Sequence[int], cfg: RasterLoadParams,
                dst_geobox: GeoBox) -> tuple[tuple[slice, slice], np.ndarray]:
     with open_for_read(lambda level: pooled(uri, url, level), bands[0], cfg, dst_geobox) as (_, rdr, rr):
+        if rr.paste_ok and rr.read_shrink == 1:  # a window read: tile row by tile row
+            rdr = TileRowReads(rdr)
         return do_read(rasterio.band(rdr, list(bands)), cfg, dst_geobox, rr)
 
 
@@ -302,6 +309,14 @@ class LoadState:
     geobox: GeoBox
     chunks: Mapping[str, int] | None = None
     reads: dict[str, SharedRead] = field(default_factory=dict)
+    layouts: dict[Any, StripLayout | None] = field(default_factory=dict)
+    """Strip layout of each (href, bands), computed once per load."""
+
+    def chunk_shape(self) -> tuple[int, int]:
+        """Chunk height and width of the load (the whole grid when not chunked)."""
+        ny, nx = (int(v) for v in self.geobox.shape.yx)
+        chunks = self.chunks or {}
+        return (int(chunks.get("y", ny) or ny), int(chunks.get("x", nx) or nx))
 
 
 def _geobox_token(gbox: GeoBox) -> tuple[Any, ...]:
@@ -339,11 +354,13 @@ class SigningDaskReader:
         finish = self.finishing.of(self.src.uri, self.src.band) if self.finishing is not None else None
         cfg = read_params(self.cfg, finish)
         where = _geobox_token(dst_geobox)
-        shared_key = f"dinamis-read-{tokenize(self.src.uri, bands, cfg, where, selection)}"
         band_key = (self.layer_name, *idx)
-        dsk: dict[Any, Any] = {
-            shared_key: Task(shared_key, read_bands, self.src.uri, bands, cfg, dst_geobox, self.config)}
-        self._record(SharedRead(shared_key, self.src.uri, bands, cfg, dst_geobox))
+        dsk: dict[Any, Any] = {}
+        shared_key = self._strips(dsk, bands, cfg, dst_geobox, selection)
+        if shared_key is None:
+            shared_key = f"dinamis-read-{tokenize(self.src.uri, bands, cfg, where, selection)}"
+            dsk[shared_key] = Task(shared_key, read_bands, self.src.uri, bands, cfg, dst_geobox, self.config)
+            self._record(SharedRead(shared_key, self.src.uri, bands, cfg, dst_geobox))
         if finish is None or finish.identity:
             dsk[band_key] = Task(band_key, _pick, TaskRef(shared_key), bands.index(self.src.band))
             return _Future(band_key, dsk)
@@ -357,6 +374,46 @@ class SigningDaskReader:
         dsk[band_key] = Task(band_key, finish_band, TaskRef(shared_key), bands.index(self.src.band), finish,
                              fill_value(self.cfg), *mask_refs)
         return _Future(band_key, dsk)
+
+    def _strips(self, dsk: dict[Any, Any], bands: tuple[int, ...], cfg: RasterLoadParams, dst_geobox: GeoBox,
+                selection: Any) -> str | None:
+        """Add the strip reads of this chunk and the task assembling them to ``dsk``; its key, or None
+        when the file is read chunk by chunk (:mod:`.strips`)."""
+        load, src = self.load, self.src
+        if load is None or src is None or selection is not None:
+            return None
+        lkey = (src.uri, bands, tokenize(cfg))
+        if lkey not in load.layouts:
+            dtype = cfg.dtype or (src.meta.data_type if src.meta is not None else None) or "uint16"
+            itemsize = np.dtype(dtype).itemsize
+            load.layouts[lkey] = strip_layout(src.geobox if isinstance(src.geobox, GeoBox) else None,
+                                              load.geobox, load.chunk_shape(), itemsize * len(bands),
+                                              rows=self.config.strip_rows)
+        layout = load.layouts[lkey]
+        if layout is None:
+            return None
+        try:
+            rr = compute_reproject_roi(load.geobox, dst_geobox)
+        except Exception:
+            return None
+        if not (rr.paste_ok and rr.read_shrink == 1):
+            return None
+        chunk: tuple[slice, slice] = rr.roi_src  # type: ignore[assignment]
+        parts = layout.strips_for(*chunk)
+        if not parts:
+            return None
+        refs = []
+        for part in parts:
+            gbox = load.geobox[part]
+            key = f"dinamis-read-{tokenize(src.uri, bands, cfg, _geobox_token(gbox))}"
+            if key not in dsk:
+                dsk[key] = Task(key, read_bands, src.uri, bands, cfg, gbox, self.config)
+            self._record(SharedRead(key, src.uri, bands, cfg, gbox))
+            refs.append(TaskRef(key))
+        key = f"dinamis-chunk-{tokenize(src.uri, bands, cfg, _geobox_token(dst_geobox))}"
+        fill = cfg.fill_value if cfg.fill_value is not None else 0
+        dsk[key] = Task(key, assemble, chunk, parts, fill, *refs)
+        return key
 
     def _record(self, read: SharedRead) -> None:
         if self.load is not None:

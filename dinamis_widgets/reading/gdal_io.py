@@ -34,6 +34,7 @@ from ..errors import mask_signatures
 from ..signing.urls import unsigned_url
 
 __all__ = [
+    "TileRowReads",
     "DEFAULT_GDAL_OPTIONS",
     "clear_gdal_cache",
     "close_files",
@@ -145,6 +146,55 @@ def reset_reader_stats() -> None:
     """Set the counters of :func:`reader_stats` back to zero."""
     with _stats_lock:
         _stats.clear()
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading a window tile row by tile row
+# --------------------------------------------------------------------------------------------------
+
+
+class TileRowReads:
+    """An open dataset whose window reads go one tile row at a time (every other attribute is the
+    dataset's).
+
+    GDAL's GeoTIFF driver fetches the tiles of a window read in one batch of byte ranges, one request per
+    run of contiguous tiles, when the window spans one tile row; across several tile rows it fetches more
+    than the tiles (measured: 1.65 times the tiles' bytes for two rows of a 10000-pixel-wide COG, 1.8 for
+    a 2048-pixel window). Reading row by row fetches each run of contiguous tiles once, in one request.
+
+    Examples
+    --------
+    >>> TileRowReads.row_windows(100, 700, 256)
+    [(100, 256), (256, 512), (512, 700)]
+    """
+
+    def __init__(self, dataset: Any) -> None:
+        self._ds = dataset
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ds, name)
+
+    @staticmethod
+    def row_windows(start: int, stop: int, height: int) -> list[tuple[int, int]]:
+        """Rows ``start:stop`` cut at multiples of ``height``, as ``(start, stop)`` pairs."""
+        edges = [start, *range((start // height + 1) * height, stop, height), stop]
+        return list(zip(edges[:-1], edges[1:], strict=True))
+
+    def read(self, indexes: Any = None, out: Any = None, window: Any = None, **kwargs: Any) -> Any:
+        """``rasterio`` ``read``, one call per tile row the window crosses (``out`` and ``window``
+        given; otherwise one call)."""
+        if out is None or window is None or kwargs:
+            return self._ds.read(indexes, out=out, window=window, **kwargs)
+        from rasterio.windows import Window
+
+        if not isinstance(window, Window):  # odc-geo's w_[...]: ((row_start, row_stop), (col_start, col_stop))
+            window = Window.from_slices(*window)
+        height = self._ds.block_shapes[0][0]
+        row0, col0 = int(window.row_off), int(window.col_off)
+        for y0, y1 in self.row_windows(row0, row0 + int(window.height), height):
+            self._ds.read(indexes, out=out[..., y0 - row0:y1 - row0, :],
+                          window=Window(col0, y0, int(window.width), y1 - y0))
+        return out
 
 
 # --------------------------------------------------------------------------------------------------
