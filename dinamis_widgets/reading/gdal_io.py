@@ -21,6 +21,7 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
+import itertools
 import logging
 import os
 import threading
@@ -34,8 +35,8 @@ from ..errors import mask_signatures
 from ..signing.urls import unsigned_url
 
 __all__ = [
-    "TileRowReads",
     "DEFAULT_GDAL_OPTIONS",
+    "TileRowReads",
     "clear_gdal_cache",
     "close_files",
     "count",
@@ -178,7 +179,7 @@ class TileRowReads:
     def row_windows(start: int, stop: int, height: int) -> list[tuple[int, int]]:
         """Rows ``start:stop`` cut at multiples of ``height``, as ``(start, stop)`` pairs."""
         edges = [start, *range((start // height + 1) * height, stop, height), stop]
-        return list(zip(edges[:-1], edges[1:], strict=True))
+        return list(itertools.pairwise(edges))
 
     def read(self, indexes: Any = None, out: Any = None, window: Any = None, **kwargs: Any) -> Any:
         """``rasterio`` ``read``, one call per tile row the window crosses (``out`` and ``window``
@@ -187,7 +188,7 @@ class TileRowReads:
             return self._ds.read(indexes, out=out, window=window, **kwargs)
         from rasterio.windows import Window
 
-        if not isinstance(window, Window):  # odc-geo's w_[...]: ((row_start, row_stop), (col_start, col_stop))
+        if not isinstance(window, Window):  # odc-geo's w_[...]: ((row0, row1), (col0, col1))
             window = Window.from_slices(*window)
         height = self._ds.block_shapes[0][0]
         row0, col0 = int(window.row_off), int(window.col_off)

@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -62,10 +63,10 @@ class StripLayout:
     def strips_for(self, rows: slice, cols: slice) -> list[Slices]:
         """The strips (row and column slices of the load grid) a chunk at ``rows, cols`` crosses."""
         out = []
-        for y0, y1 in zip(self.ys[:-1], self.ys[1:], strict=True):
+        for y0, y1 in itertools.pairwise(self.ys):
             if y1 <= rows.start or y0 >= rows.stop:
                 continue
-            for x0, x1 in zip(self.xs[:-1], self.xs[1:], strict=True):
+            for x0, x1 in itertools.pairwise(self.xs):
                 if x1 > cols.start and x0 < cols.stop:
                     out.append((slice(y0, y1), slice(x0, x1)))
         return out
@@ -105,7 +106,7 @@ def strip_layout(src: GeoBox | None, load: GeoBox, chunks: tuple[int, int], pixe
         return None
     if not (rr.paste_ok and rr.read_shrink == 1):
         return None
-    (dy, dx), (sy, _) = rr.roi_dst, rr.roi_src  # type: ignore[misc]
+    (dy, dx), (sy, _) = rr.roi_dst, rr.roi_src
     if dy.stop <= dy.start or dx.stop <= dx.start:
         return None
     cy, cx = (max(1, int(c)) for c in chunks)
