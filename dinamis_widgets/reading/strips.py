@@ -31,12 +31,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from odc.geo.geobox import GeoBox
 from odc.geo.overlap import compute_reproject_roi
 
-__all__ = ["STRIP_BYTES", "STRIP_ROWS", "StripLayout", "assemble", "strip_layout"]
+__all__ = ["STRIP_BYTES", "STRIP_ROWS", "StripLayout", "StripPieces", "assemble", "strip_layout"]
 
 #: Strip height in file pixels (strips are used when chunks are at least this tall): a multiple of the
 #: usual COG tile heights (256, 512), so strips never share a tile row.
@@ -120,9 +121,46 @@ def strip_layout(src: GeoBox | None, load: GeoBox, chunks: tuple[int, int], pixe
     return StripLayout(ys, xs)
 
 
+class StripPieces:
+    """A chunk's pixels as views of the strips it crosses, copied band by band when a band is asked for
+    (``pieces[i]``): the chunk's bands are never all copied at once, and a chunk within one strip is a
+    view. ``np.asarray(pieces)`` gives the ``(bands, ny, nx)`` array.
+    """
+
+    def __init__(self, shape: tuple[int, int, int], dtype: np.dtype, fill: float,
+                 views: Sequence[tuple[slice, slice, np.ndarray]]) -> None:
+        self.shape, self.dtype, self.ndim = shape, dtype, 3
+        self._fill = fill
+        self._views = list(views)
+
+    def _band(self, i: int) -> np.ndarray:
+        _, ny, nx = self.shape
+        if len(self._views) == 1 and self._views[0][2].shape[1:] == (ny, nx):
+            return self._views[0][2][i]
+        out = np.empty((ny, nx), dtype=self.dtype)
+        if sum(v.shape[1] * v.shape[2] for _, _, v in self._views) < ny * nx:
+            out[...] = self._fill
+        for ys, xs, view in self._views:
+            out[ys, xs] = view[i]
+        return out
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        if isinstance(key, int | np.integer):
+            return self._band(int(key) % self.shape[0])
+        return np.asarray(self)[key]
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = np.stack([self._band(i) for i in range(self.shape[0])])
+        return out if dtype is None else out.astype(dtype)
+
+
 def assemble(chunk: Slices, parts: Sequence[Slices], fill: float,
-             *strips: tuple[Slices, np.ndarray]) -> tuple[Slices, np.ndarray]:
-    """A chunk's pixels from the strips it crosses, as :func:`~.driver.read_bands` would return them.
+             *strips: tuple[Slices, np.ndarray]) -> tuple[Slices, StripPieces]:
+    """A chunk's pixels from the strips it crosses, as :func:`~.driver.read_bands` would return them
+    (the pixels as :class:`StripPieces`: views of the strips, copied band by band when used).
 
     Parameters
     ----------
@@ -146,8 +184,8 @@ def assemble(chunk: Slices, parts: Sequence[Slices], fill: float,
     >>> b = ((slice(0, 2), slice(0, 4)), np.arange(8, 16).reshape(1, 2, 4))
     >>> roi, pix = assemble((slice(1, 3), slice(2, 4)), [(slice(0, 2), slice(0, 4)),
     ...                                                  (slice(2, 4), slice(0, 4))], 0, a, b)
-    >>> roi, pix[0].tolist()
-    ((slice(0, 2, None), slice(0, 2, None)), [[6, 7], [10, 11]])
+    >>> roi, pix[0].tolist(), np.asarray(pix).shape
+    ((slice(0, 2, None), slice(0, 2, None)), [[6, 7], [10, 11]], (1, 2, 2))
     """
     cy, cx = chunk
     boxes = []
@@ -158,12 +196,10 @@ def assemble(chunk: Slices, parts: Sequence[Slices], fill: float,
             boxes.append((y0, y1, x0, x1, py.start + ry.start, px.start + rx.start, pix))
     first = strips[0][1]
     if not boxes:
-        return (slice(0, 0), slice(0, 0)), np.empty((first.shape[0], 0, 0), dtype=first.dtype)
+        return (slice(0, 0), slice(0, 0)), StripPieces((first.shape[0], 0, 0), first.dtype, fill, [])
     y0, y1 = min(b[0] for b in boxes), max(b[1] for b in boxes)
     x0, x1 = min(b[2] for b in boxes), max(b[3] for b in boxes)
-    out = np.empty((first.shape[0], y1 - y0, x1 - x0), dtype=first.dtype)
-    if sum((b[1] - b[0]) * (b[3] - b[2]) for b in boxes) < out.shape[1] * out.shape[2]:
-        out[...] = fill
-    for by0, by1, bx0, bx1, oy, ox, pix in boxes:
-        out[:, by0 - y0:by1 - y0, bx0 - x0:bx1 - x0] = pix[:, by0 - oy:by1 - oy, bx0 - ox:bx1 - ox]
-    return (slice(y0 - cy.start, y1 - cy.start), slice(x0 - cx.start, x1 - cx.start)), out
+    views = [(slice(by0 - y0, by1 - y0), slice(bx0 - x0, bx1 - x0),
+              pix[:, by0 - oy:by1 - oy, bx0 - ox:bx1 - ox]) for by0, by1, bx0, bx1, oy, ox, pix in boxes]
+    pieces = StripPieces((first.shape[0], y1 - y0, x1 - x0), first.dtype, fill, views)
+    return (slice(y0 - cy.start, y1 - cy.start), slice(x0 - cx.start, x1 - cx.start)), pieces
