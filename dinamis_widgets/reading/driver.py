@@ -22,6 +22,9 @@ fetches every tile twice. Here the per-band task of a chunk depends on **one sha
 small per-process pool (:mod:`.gdal_io`). The driver records the shared reads it emits for each load
 (:attr:`SigningReaderDriver.last_load`), which is how :func:`dinamis_widgets.plan` knows them.
 
+Strips (:mod:`.strips`, decision record 0006): a file on the load's own grid is read by strips of whole
+tile rows shared by the chunks, one request per run of contiguous tiles, window reads tile row by tile row.
+
 Overviews: when the output grid is coarser than the file, the overview level is picked as odc-stac
 does and read directly, so coarse loads fetch fewer bytes. :func:`open_for_read` makes that choice for
 the reads and for the cost estimates of :class:`~.tiles.TileIndex`.
@@ -392,14 +395,9 @@ class SigningDaskReader:
         layout = load.layouts[lkey]
         if layout is None:
             return None
-        try:
-            rr = compute_reproject_roi(load.geobox, dst_geobox)
-        except Exception:
-            return None
-        if not (rr.paste_ok and rr.read_shrink == 1):
-            return None
+        rr = compute_reproject_roi(load.geobox, dst_geobox)  # a chunk of the load: a paste
         chunk: tuple[slice, slice] = rr.roi_src  # type: ignore[assignment]
-        parts = layout.strips_for(*chunk)
+        parts = layout.strips_for(*chunk) if rr.paste_ok and rr.read_shrink == 1 else []
         if not parts:
             return None
         refs = []
