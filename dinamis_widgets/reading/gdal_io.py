@@ -284,20 +284,25 @@ _PoolKey = tuple[str, str, int]  # unsigned href, URL opened, level (0 = full re
 class _HandlePool:
     """Open rasterio datasets, handed out to one thread at a time, kept for reuse (LRU-bounded).
 
-    Handles opened on an older signed URL of the same href are closed when a newer one comes back.
+    Handles opened on an older signed URL of the same href are closed when a newer one comes back. Opens
+    of one URL are one at a time (striped locks), so threads opening a file together make one size probe
+    (GDAL's range-less ``GET`` of a presigned URL, ~200 KB sent before GDAL cuts it) and one header read:
+    the later opens find them in GDAL's cache.
     """
 
     def __init__(self, max_idle: int = 64) -> None:
         self.max_idle = max_idle
         self._lock = threading.Lock()
         self._idle: collections.OrderedDict[_PoolKey, list[Any]] = collections.OrderedDict()
+        self._opening = [threading.Lock() for _ in range(16)]
 
     @contextlib.contextmanager
     def handle(self, uri: str, url: str, level: int) -> Iterator[Any]:
         key = (uri, url, level)
         rdr = self._take(key)
         if rdr is None:
-            rdr = open_dataset(url, level)
+            with self._opening[hash(url) % len(self._opening)]:
+                rdr = open_dataset(url, level)
             count("opens")
         ok = False
         try:
@@ -351,6 +356,7 @@ class _HandlePool:
         """Drop every handle without closing it (in a forked child, the parent owns them)."""
         self._lock = threading.Lock()
         self._idle = collections.OrderedDict()
+        self._opening = [threading.Lock() for _ in range(16)]
 
 
 _POOL = _HandlePool()
