@@ -22,6 +22,7 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
+import itertools
 import os
 import threading
 from collections.abc import Iterator
@@ -35,6 +36,9 @@ from ..signing.urls import unsigned_url
 
 __all__ = [
     "DEFAULT_GDAL_OPTIONS",
+    "GDAL_CACHE_BYTES",
+    "TileRowReads",
+    "bound_gdal_cache",
     "clear_gdal_cache",
     "close_files",
     "count",
@@ -58,6 +62,9 @@ DEFAULT_GDAL_OPTIONS: dict[str, str] = {
     "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
     "GDAL_HTTP_TIMEOUT": "120",
 }
+
+#: GDAL's block cache (bytes) the reader lowers the process's to (:func:`bound_gdal_cache`).
+GDAL_CACHE_BYTES = 64 * 2**20
 
 #: Loggers that quote the URLs they read (urllib3 at DEBUG: every request line, query string included).
 _RASTERIO_LOGGERS = ("rasterio", "rasterio._env", "rasterio._err", "rasterio._base", "rasterio._io",
@@ -134,6 +141,55 @@ def reset_reader_stats() -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+# Reading a window tile row by tile row
+# --------------------------------------------------------------------------------------------------
+
+
+class TileRowReads:
+    """An open dataset whose window reads go one tile row at a time (every other attribute is the
+    dataset's).
+
+    GDAL's GeoTIFF driver fetches the tiles of a window read in one batch of byte ranges, one request per
+    run of contiguous tiles, when the window spans one tile row; across several tile rows it fetches more
+    than the tiles (measured: 1.65 times the tiles' bytes for two rows of a 10000-pixel-wide COG, 1.8 for
+    a 2048-pixel window). Reading row by row fetches each run of contiguous tiles once, in one request.
+
+    Examples
+    --------
+    >>> TileRowReads.row_windows(100, 700, 256)
+    [(100, 256), (256, 512), (512, 700)]
+    """
+
+    def __init__(self, dataset: Any) -> None:
+        self._ds = dataset
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ds, name)
+
+    @staticmethod
+    def row_windows(start: int, stop: int, height: int) -> list[tuple[int, int]]:
+        """Rows ``start:stop`` cut at multiples of ``height``, as ``(start, stop)`` pairs."""
+        edges = [start, *range((start // height + 1) * height, stop, height), stop]
+        return list(itertools.pairwise(edges))
+
+    def read(self, indexes: Any = None, out: Any = None, window: Any = None, **kwargs: Any) -> Any:
+        """``rasterio`` ``read``, one call per tile row the window crosses (``out`` and ``window``
+        given; otherwise one call)."""
+        if out is None or window is None or kwargs:
+            return self._ds.read(indexes, out=out, window=window, **kwargs)
+        from rasterio.windows import Window
+
+        if not isinstance(window, Window):  # odc-geo's w_[...]: ((row0, row1), (col0, col1))
+            window = Window.from_slices(*window)
+        height = self._ds.block_shapes[0][0]
+        row0, col0 = int(window.row_off), int(window.col_off)
+        for y0, y1 in self.row_windows(row0, row0 + int(window.height), height):
+            self._ds.read(indexes, out=out[..., y0 - row0:y1 - row0, :],
+                          window=Window(col0, y0, int(window.width), y1 - y0))
+        return out
+
+
+# --------------------------------------------------------------------------------------------------
 # Opening files
 # --------------------------------------------------------------------------------------------------
 
@@ -148,6 +204,32 @@ def gdal_path(url: str) -> str:
     return url if url.startswith("/vsi") or "://" not in url else "/vsicurl/" + url
 
 
+_cache_bounded = False
+
+
+def bound_gdal_cache(limit: int = GDAL_CACHE_BYTES) -> None:
+    """Lower GDAL's block cache to ``limit`` bytes, once per process, unless ``GDAL_CACHEMAX`` is set in
+    the environment (the user's choice wins) or the cache is already smaller.
+
+    GDAL keeps decoded blocks in a cache of 5% of the RAM by default (1.2 GB on a 24 GB machine). The
+    reader decodes each tile once (strips of whole tile rows, one read per chunk otherwise), so a large
+    cache buys nothing and holds memory for the life of the process. The cache is process-wide: this
+    applies to every GDAL read of the process, and rasterio's ``Env`` options set per read cannot express
+    it (rasterio restores the previous size when each ``Env`` exits, thread by thread).
+    """
+    global _cache_bounded
+    if _cache_bounded:
+        return
+    _cache_bounded = True
+    if "GDAL_CACHEMAX" in os.environ:
+        return
+    from rasterio.env import get_gdal_config, set_gdal_config
+
+    current = get_gdal_config("GDAL_CACHEMAX")
+    if isinstance(current, int) and current > limit:
+        set_gdal_config("GDAL_CACHEMAX", limit)
+
+
 def open_dataset(url: str, level: int = 0) -> Any:
     """Open ``url`` (signed or not) with rasterio, unshared, at ``level`` (0 full resolution, ``k + 1``
     overview ``k``).
@@ -157,6 +239,7 @@ def open_dataset(url: str, level: int = 0) -> Any:
     rasterio.errors.RasterioIOError
         If GDAL cannot open it (an expired signature is a 403).
     """
+    bound_gdal_cache()
     path = gdal_path(url)
     kwargs: dict[str, Any] = {"sharing": False}
     if level > 0:
@@ -187,20 +270,25 @@ _PoolKey = tuple[str, str, int]  # unsigned href, URL opened, level (0 = full re
 class _HandlePool:
     """Open rasterio datasets, handed out to one thread at a time, kept for reuse (LRU-bounded).
 
-    Handles opened on an older signed URL of the same href are closed when a newer one comes back.
+    Handles opened on an older signed URL of the same href are closed when a newer one comes back. Opens
+    of one URL are one at a time (striped locks), so threads opening a file together make one size probe
+    (GDAL's range-less ``GET`` of a presigned URL, ~200 KB sent before GDAL cuts it) and one header read:
+    the later opens find them in GDAL's cache.
     """
 
     def __init__(self, max_idle: int = 64) -> None:
         self.max_idle = max_idle
         self._lock = threading.Lock()
         self._idle: collections.OrderedDict[_PoolKey, list[Any]] = collections.OrderedDict()
+        self._opening = [threading.Lock() for _ in range(16)]
 
     @contextlib.contextmanager
     def handle(self, uri: str, url: str, level: int) -> Iterator[Any]:
         key = (uri, url, level)
         rdr = self._take(key)
         if rdr is None:
-            rdr = open_dataset(url, level)
+            with self._opening[hash(url) % len(self._opening)]:
+                rdr = open_dataset(url, level)
             count("opens")
         ok = False
         try:
@@ -254,6 +342,7 @@ class _HandlePool:
         """Drop every handle without closing it (in a forked child, the parent owns them)."""
         self._lock = threading.Lock()
         self._idle = collections.OrderedDict()
+        self._opening = [threading.Lock() for _ in range(16)]
 
 
 _POOL = _HandlePool()
