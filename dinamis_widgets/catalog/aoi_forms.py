@@ -25,7 +25,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from ..errors import QueryError
+from ..errors import QueryError, quote
 from ..warnings import AOIWarning
 
 __all__ = ["ACCEPTED", "parse", "short"]
@@ -34,13 +34,18 @@ __all__ = ["ACCEPTED", "parse", "short"]
 ACCEPTED = ("a GeoJSON geometry, Feature or FeatureCollection (dict or JSON string), a bbox "
             "(west, south, east, north) in degrees, a WKT string, a shapely geometry, or a "
             "GeoDataFrame/GeoSeries")
-_NUMBERS_RE = re.compile(r"^\s*[-+0-9.eE]+(\s*[,;\s]\s*[-+0-9.eE]+){3}\s*$")
+# Separators do not overlap (a comma or semicolon with spaces around, or spaces alone), so that a long
+# string of digits and spaces is rejected in linear time (``\s*[,;\s]\s*`` backtracked cubically).
+_SEPARATOR = r"(?:\s*[,;]\s*|\s+)"
+_NUMBERS_RE = re.compile(rf"^[-+0-9.eE]+(?:{_SEPARATOR}[-+0-9.eE]+){{3}}$")
+_SPLIT_RE = re.compile(_SEPARATOR)
+#: Longest string tried as a bbox "w,s,e,n" (four numbers of 25 characters and separators).
+_MAX_BBOX_TEXT = 160
 
 
-def short(obj: Any, limit: int = 100) -> str:
-    """``repr(obj)``, cut to ``limit`` characters, to quote what was given in a message."""
-    text = repr(obj)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def short(obj: Any, limit: int = 80) -> str:
+    """Quote what was given in a message (:func:`~dinamis_widgets.errors.quote`)."""
+    return quote(obj, limit)
 
 
 def _from_geojson(obj: Mapping[str, Any]) -> BaseGeometry:
@@ -53,7 +58,8 @@ def _from_geojson(obj: Mapping[str, Any]) -> BaseGeometry:
     if kind == "FeatureCollection":
         features = obj.get("features")
         if not isinstance(features, list) or not features:
-            raise QueryError("The AOI FeatureCollection has no features.")
+            raise QueryError("The AOI FeatureCollection has no features: give one with at least one "
+                             "feature, or a geometry or bbox (west, south, east, north).")
         return shapely.union_all([_from_geojson(f) for f in features if isinstance(f, Mapping)])
     if kind in ("Polygon", "MultiPolygon", "Point", "MultiPoint", "LineString", "MultiLineString",
                 "GeometryCollection"):
@@ -113,15 +119,17 @@ def parse(obj: Any) -> BaseGeometry | tuple[float, float, float, float]:
             try:
                 data = json.loads(text)
             except ValueError as exc:
-                raise QueryError(f"The AOI string is not valid JSON: {exc}.") from None
+                raise QueryError(f"The AOI string {short(text)} is not valid JSON: {exc}. Give a GeoJSON "
+                                 "geometry (dict or JSON text), or another form: " + ACCEPTED + ".") from None
             return parse(data)
-        if _NUMBERS_RE.match(text):
-            return _bbox_numbers(re.split(r"\s*[,;\s]\s*", text))
+        if len(text) <= _MAX_BBOX_TEXT and _NUMBERS_RE.match(text):
+            return _bbox_numbers(_SPLIT_RE.split(text))
         try:
             return shapely.from_wkt(text)
         except Exception:
             raise QueryError(f"The AOI string {short(text)} is neither GeoJSON, nor a bbox "
-                             "'west,south,east,north', nor WKT.") from None
+                             "'west,south,east,north', nor WKT: write e.g. '3.85,43.59,3.90,43.63' or "
+                             "'POLYGON ((...))'.") from None
     if isinstance(obj, Mapping):
         if "type" not in obj and "bbox" in obj:
             return _bbox_numbers(obj["bbox"])
