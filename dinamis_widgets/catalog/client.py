@@ -269,7 +269,8 @@ def open_catalog(
                 if status in (400, 401, 403, 404, 405, 406) else "")
         said = service_message(str(exc))
         said = "an HTML page" if said.lstrip().startswith("<") else said[:200]
-        raise SearchError(f"Cannot open {where}{hint}", status=status, url=url, service_message=said) from None
+        raise SearchError(f"Cannot open {where}{hint}", status=status, url=url,
+                          service_message=said) from None
     except (pystac.STACError, pystac.STACTypeError, ValueError, KeyError, TypeError) as exc:
         raise ConfigurationError(
             f"{url} (profile {profile.name!r}) does not answer as a STAC API landing page: "
