@@ -62,6 +62,7 @@ from ..signing.registry import get_signer
 from .finishing import BandFinish, Finishing, fill_value, finish_band
 from .gdal_io import DEFAULT_GDAL_OPTIONS, count, discard_files, is_read_error, pooled
 from .odc_read import do_read, pick_overview
+from .read_errors import explain_read_error
 
 __all__ = [
     "LoadState",
@@ -206,8 +207,7 @@ def read_bands(uri: str, bands: Sequence[int], cfg: RasterLoadParams, dst_geobox
                     log.info("read of %s failed (%s); retrying with a new signature", uri,
                              mask_signatures(str(exc)))
                     continue
-                message = (f"Reading band(s) {list(bands)} of {uri} failed: {type(exc).__name__}: "
-                           f"{mask_signatures(str(exc))}")
+                message = explain_read_error(uri, bands, exc, signed=signed.signed)
                 if not cfg.fail_on_error:
                     log.warning("%s (left empty: fail_on_error=False)", message)
                     dtype = np.dtype(cfg.dtype or "float32")
