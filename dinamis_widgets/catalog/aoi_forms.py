@@ -53,7 +53,9 @@ def _from_geojson(obj: Mapping[str, Any]) -> BaseGeometry:
     if kind == "Feature":
         geometry = obj.get("geometry")
         if not isinstance(geometry, Mapping):
-            raise QueryError(f"The AOI Feature has no geometry (id {obj.get('id')!r}): {short(obj)}.")
+            raise QueryError(f"The AOI Feature has no geometry (id {short(obj.get('id'))}): {short(obj)}. "
+                             f"Give "
+                             "a Feature with a 'geometry', or the geometry itself.")
         return _from_geojson(geometry)
     if kind == "FeatureCollection":
         features = obj.get("features")
@@ -66,7 +68,9 @@ def _from_geojson(obj: Mapping[str, Any]) -> BaseGeometry:
         try:
             return shape(obj)
         except Exception as exc:
-            raise QueryError(f"The AOI is not a valid GeoJSON {kind}: {exc} ({short(obj)}).") from None
+            raise QueryError(f"The AOI is not a valid GeoJSON {kind}: {short(str(exc))} ({short(obj)}). Give "
+                             "its 'coordinates' as GeoJSON does: [[[lon, lat], ...]] for a "
+                             "Polygon.") from None
     raise QueryError(f"The AOI mapping has type {kind!r}, which is not GeoJSON: give {ACCEPTED}.")
 
 
@@ -96,8 +100,9 @@ def _bbox_numbers(values: Sequence[Any]) -> tuple[float, float, float, float]:
     try:
         numbers = [float(v) for v in values]
     except (TypeError, ValueError):
-        raise QueryError(f"The AOI bbox {short(values)} must hold numbers (west, south, east, north)."
-                         ) from None
+        raise QueryError(f"The AOI bbox {short(values)} must hold numbers: give (west, south, east, "
+                         f"north) in "
+                         "degrees, e.g. (3.85, 43.59, 3.90, 43.63).") from None
     if len(numbers) == 6:  # 3D bbox: (w, s, zmin, e, n, zmax)
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
     if len(numbers) != 4:
@@ -118,7 +123,7 @@ def parse(obj: Any) -> BaseGeometry | tuple[float, float, float, float]:
         if text.startswith("{"):
             try:
                 data = json.loads(text)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise QueryError(f"The AOI string {short(text)} is not valid JSON: {exc}. Give a GeoJSON "
                                  "geometry (dict or JSON text), or another form: " + ACCEPTED + ".") from None
             return parse(data)

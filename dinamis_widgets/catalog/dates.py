@@ -26,6 +26,8 @@ __all__ = ["UTC", "aware", "datetime_range", "iso", "looks_like_date", "period"]
 UTC = _dt.UTC
 _PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _FULL_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+#: Longest text read as a date (``2025-06-01T10:30:00.123456+02:00`` is 32 characters).
+_MAX_TEXT = 40
 
 
 def iso(value: _dt.datetime) -> str:
@@ -53,7 +55,7 @@ def period(value: Any, what: str) -> tuple[_dt.datetime, _dt.datetime]:
     if isinstance(value, _dt.date):
         start = _dt.datetime(value.year, value.month, value.day, tzinfo=UTC)
         return start, start + _dt.timedelta(days=1, microseconds=-1)
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value.strip()) <= _MAX_TEXT:
         text = value.strip()
         match = _PARTIAL_DATE_RE.match(text)
         try:

@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import QueryError
+from ..errors import QueryError, quote
 from ..warnings import QueryWarning
 from .client import DinamisClient
 from .conformance import conforms
@@ -128,8 +128,8 @@ def fetch_queryables(client: Any, collections: Iterable[str] | None = None, *,
                 known = _collection_ids(client)
                 close = difflib.get_close_matches(cid, known, n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else ""
-                listed = f" Collections: {', '.join(known)}." if known else ""
-                raise QueryError(f"Unknown collection {cid!r} in the catalogue at {root}.{hint}"
+                listed = f" Give one of its collections: {', '.join(known)}." if known else ""
+                raise QueryError(f"Unknown collection {quote(cid)} in the catalogue at {root}.{hint}"
                                  f"{listed}") from None
             warnings.warn(f"Could not read the queryables at {url} ({status}); filters are not checked.",
                           QueryWarning, stacklevel=2)

@@ -129,8 +129,8 @@ def _selected(asset_keys: Iterable[str], wanted: Sequence[str] | None, owner: st
                          f"assets of {owner}: {', '.join(keys) or 'none'}).")
     unknown = [w for w in wanted if w not in keys]
     if unknown:
-        raise NotSignableError(f"{owner} has no asset {', '.join(map(repr, unknown))}; its assets are: "
-                               f"{', '.join(keys) or 'none'}.")
+        raise NotSignableError(f"{owner} has no asset {', '.join(map(quote, unknown))}: give some of its "
+                               f"assets, e.g. assets={keys[:1]!r} (its assets: {', '.join(keys) or 'none'}).")
     return [k for k in keys if k in wanted]
 
 
