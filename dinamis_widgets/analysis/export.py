@@ -125,11 +125,14 @@ def _checked(obj: Any, path: Any, what: str, *, directory: bool = False) -> Path
                           f"{quote(str(parent))} "
                           f"does not exist. Create it first (os.makedirs({str(parent)!r}, exist_ok=True)) "
                           "or choose another folder.")
-    if not os.access(parent, os.W_OK | os.X_OK):
+    try:  # what the writer will do: os.access says yes to root on read-only folders
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError:
         raise ExportError(f"Cannot write the {what} {quote(os.fspath(path))}: the folder "
                           f"{quote(str(parent))} "
                           "is not writable by you. Choose a folder of yours (e.g. your home or the "
-                          "notebook's folder).")
+                          "notebook's folder).") from None
     if dest.is_dir() and not directory:
         raise ExportError(f"Cannot write the {what} {quote(os.fspath(path))}: it is a folder. Give a file "
                           f"name inside it, e.g. {str(dest / ('out.tif' if what == 'COG' else 'out.nc'))!r}.")
