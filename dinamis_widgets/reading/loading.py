@@ -347,8 +347,14 @@ def load(items: Any, bands: str | Sequence[str] | None = None,
         When every item is a BRUT or Regards product (the message says why).
     QueryError
         Malformed AOI.
-    TypeError
-        A keyword argument that is none of the above.
+    InputError
+        An argument of the wrong type or value (items that are not STAC items, ``bands`` not names, an
+        unknown ``crs``, ``groupby`` or resampling, a keyword argument that is none of the above); also a
+        ``TypeError`` and a ``ValueError``.
+    CubeTooLargeError
+        Before the graph is built (:mod:`.guards`): a resolution that looks like degrees on a metric CRS,
+        items in several UTM zones without ``crs``, or a cube above ``LoadOptions(max_cube_bytes)`` /
+        ``DINAMIS_MAX_CUBE_BYTES`` (50 GB by default); the message gives the plan's figures.
 
     Warns
     -----
