@@ -17,10 +17,14 @@ if TYPE_CHECKING:
 __all__ = [
     "AuthenticationError",
     "ConfigurationError",
+    "CubeTooLargeError",
     "DinamisError",
+    "ExportError",
     "HTTPServiceError",
+    "InputError",
     "LoadError",
     "MaskingFilter",
+    "MissingBandError",
     "NoMaskError",
     "NotSignableError",
     "QueryError",
@@ -30,7 +34,11 @@ __all__ = [
     "ValidityError",
     "mask_signatures",
     "masked_logger",
+    "quote",
 ]
+
+#: Longest quotation of an input in a message (:func:`quote`).
+QUOTE_LIMIT = 80
 
 # A presigned URL's secret parameters, plain or percent-encoded (a URL quoted inside another URL).
 # The value ends at "&", or at "%26" (an encoded "&") when the whole URL is percent-encoded.
@@ -107,6 +115,52 @@ def masked_logger(name: str) -> logging.Logger:
     return logger
 
 
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """Quote what a user gave, for an error message: its ``repr``, cut to about ``limit`` characters.
+
+    Every message that names an input quotes it through this function, so that a 100,000-character
+    string is not echoed whole. Signatures of presigned URLs are masked.
+
+    Parameters
+    ----------
+    value
+        Anything the user passed.
+    limit
+        Characters of the ``repr`` kept; the length of what was cut is told.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> quote("3h")
+    "'3h'"
+    >>> quote("x" * 1000, limit=10)
+    "'xxxxxxxxx... (1000 characters)"
+    >>> quote(list(range(100)), limit=20)
+    '[0, 1, 2, 3, 4, 5, 6... (a list of 100)'
+    """
+    try:
+        text = repr(value)
+    except Exception:  # a broken __repr__ must not hide the error being reported
+        text = f"<{type(value).__name__}>"
+    text = mask_signatures(text)
+    if len(text) <= limit:
+        return text
+    try:
+        size = len(value)  # type: ignore[arg-type]
+    except Exception:
+        size = None
+    if isinstance(value, str | bytes):
+        more = f" ({size} characters)"
+    elif size is not None:
+        more = f" (a {type(value).__name__} of {size})"
+    else:
+        more = f" (a {type(value).__name__})"
+    return text[:limit] + "..." + more
+
+
 class DinamisError(Exception):
     """Base class of every error raised by dinamis_widgets.
 
@@ -119,6 +173,9 @@ class DinamisError(Exception):
     def __init__(self, message: str) -> None:
         self.message = mask_signatures(message)
         super().__init__(self.message)
+
+    def __str__(self) -> str:  # KeyError subclasses would show the repr of the message
+        return self.message
 
 
 class ConfigurationError(DinamisError):
@@ -214,3 +271,23 @@ class LoadError(DinamisError):
 
 class NoMaskError(LoadError):
     """``mask="clouds"`` was asked for items of a collection that has no cloud mask."""
+
+
+class InputError(DinamisError, ValueError, TypeError):
+    """An argument of a public function has the wrong type or value (the message names it and says what
+    to give). Also a ``ValueError`` and a ``TypeError``, as code written before it caught those."""
+
+
+class MissingBandError(LoadError, KeyError):
+    """A computation needs a band the cube does not have (e.g. :func:`~dinamis_widgets.ndvi` without
+    ``nir``): the message names it and shows how to load it."""
+
+
+class CubeTooLargeError(LoadError):
+    """A load would build an absurdly large cube, or a grid that looks wrong (a resolution in degrees on
+    a metric CRS, items spread over several UTM zones): the message gives the plan's figures and the
+    override."""
+
+
+class ExportError(DinamisError):
+    """A cube could not be written (:func:`~dinamis_widgets.to_cog`, ``to_zarr``, ``to_netcdf``)."""

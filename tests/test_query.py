@@ -156,7 +156,7 @@ def test_unknown_property_lists_the_known_ones() -> None:
     message = err.value.message
     assert "Unknown property 'cloud_cover'" in message and "Did you mean 'eo:cloud_cover'?" in message
     assert "SPOT67_HCF_GS1" in message
-    assert "Known properties: collection, datetime, dinamis:city, eo:cloud_cover" in message
+    assert "Use one of the known properties: collection, datetime, dinamis:city, eo:cloud_cover" in message
     with pytest.raises(QueryError, match="Unknown property 'nope' in the cql2 expression"):
         Query(cql2={"op": "=", "args": [prop("nope"), 1]}).to_cql2(QUERYABLES)
     with pytest.raises(QueryError, match="Unknown property 'cloudiness' in the sort"):

@@ -32,13 +32,9 @@ from typing import Any, Literal, cast
 import numpy as np
 import xarray as xr
 
-from ..errors import DinamisError, mask_signatures
+from ..errors import ExportError, InputError, mask_signatures, quote
 
 __all__ = ["ExportError", "compute", "provenance", "to_cog", "to_netcdf", "to_zarr"]
-
-
-class ExportError(DinamisError):
-    """A cube could not be written."""
 
 
 PathLike = str | os.PathLike[str]
@@ -108,6 +104,42 @@ def _with_provenance(obj: xr.Dataset | xr.DataArray, flat: bool) -> xr.Dataset:
 # --------------------------------------------------------------------------------------------------
 # Running a computation with a progress bar
 # --------------------------------------------------------------------------------------------------
+
+
+def _checked(obj: Any, path: Any, what: str, *, directory: bool = False) -> Path:
+    """Refuse, before computing anything, what cannot be written: not an xarray object, a destination
+    that is not a path, whose folder is missing or not writable, or that is a folder (a file is asked)."""
+    if not isinstance(obj, xr.Dataset | xr.DataArray):
+        hint = (" Wrap a numpy array in an xarray.DataArray with y/x coordinates and a CRS "
+                "(.rio.write_crs), or write a cube made by dinamis_widgets.load."
+                if isinstance(obj, np.ndarray) else " Give a cube made by dinamis_widgets.load, or an index.")
+        raise InputError(f"Cannot write {what} from a {type(obj).__name__} ({quote(obj)}): an xarray "
+                         f"Dataset or DataArray is needed.{hint}")
+    if not isinstance(path, str | os.PathLike) or not os.fspath(path):
+        raise InputError(f"The destination {quote(path)} of the {what} is not a path: give a file name such "
+                         f"as 'out{'.zarr' if directory else '.tif' if what == 'COG' else '.nc'}'.")
+    dest = Path(os.fspath(path)).expanduser()
+    parent = dest.parent
+    if not parent.is_dir():
+        raise ExportError(f"Cannot write the {what} {quote(os.fspath(path))}: its folder "
+                          f"{quote(str(parent))} "
+                          f"does not exist. Create it first (os.makedirs({str(parent)!r}, exist_ok=True)) "
+                          "or choose another folder.")
+    try:  # what the writer will do: os.access says yes to root on read-only folders
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError:
+        raise ExportError(f"Cannot write the {what} {quote(os.fspath(path))}: the folder "
+                          f"{quote(str(parent))} "
+                          "is not writable by you. Choose a folder of yours (e.g. your home or the "
+                          "notebook's folder).") from None
+    if dest.is_dir() and not directory:
+        raise ExportError(f"Cannot write the {what} {quote(os.fspath(path))}: it is a folder. Give a file "
+                          f"name inside it, e.g. {str(dest / ('out.tif' if what == 'COG' else 'out.nc'))!r}.")
+    if directory and dest.exists() and not dest.is_dir():
+        raise ExportError(f"Cannot write the {what} {quote(os.fspath(path))}: a file of that name exists "
+                          "and a Zarr store is a folder. Remove it or choose another name.")
+    return dest
 
 
 def _active_client() -> Any | None:
@@ -200,6 +232,7 @@ def to_zarr(obj: xr.Dataset | xr.DataArray, path: PathLike, *, mode: ZarrMode = 
     >>> xr.open_zarr(path).attrs["dinamis_items"]
     ['A']
     """
+    _checked(obj, path, "Zarr store", directory=True)
     ds = _with_provenance(obj, flat=False)
     for name in ds.variables:
         ds[name].encoding.pop("chunks", None)
@@ -238,6 +271,7 @@ def to_netcdf(obj: xr.Dataset | xr.DataArray, path: PathLike, *, engine: NetCDFE
     --------
     See the module's example.
     """
+    _checked(obj, path, "NetCDF file")
     ds = _with_provenance(obj, flat=True)
     try:
         delayed = ds.to_netcdf(os.fspath(path), engine=engine or _netcdf_engine(), compute=False,
@@ -344,6 +378,7 @@ def to_cog(obj: xr.Dataset | xr.DataArray, path: PathLike, *, compress: str = "D
     import rasterio.shutil
     import rioxarray  # noqa: F401  (the .rio accessor)
 
+    dest = _checked(obj, path, "COG")
     bands = _as_bands(obj)
     crs = bands.rio.crs or _odc_crs(obj)
     if crs is not None and bands.rio.crs is None:
@@ -354,8 +389,7 @@ def to_cog(obj: xr.Dataset | xr.DataArray, path: PathLike, *, compress: str = "D
     nodata = _nodata_of(obj, floating=bool(np.issubdtype(bands.dtype, np.floating)))
     tags = _flat_attrs(provenance(obj))
     descriptions = [str(b) for b in bands["band"].values]
-    dest = Path(path)
-    with tempfile.TemporaryDirectory(dir=dest.parent if dest.parent.exists() else None) as tmp:
+    with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
         tiff = os.path.join(tmp, "data.tif")
         data = bands.drop_vars("band")
         if nodata is not None:
@@ -375,7 +409,10 @@ def to_cog(obj: xr.Dataset | xr.DataArray, path: PathLike, *, compress: str = "D
                 dst.update_tags(**{k: str(v) for k, v in tags.items()})
             rasterio.shutil.copy(tiff, dest, driver="COG", COMPRESS=compress, BLOCKSIZE=str(blocksize),
                                  OVERVIEWS="AUTO" if overviews else "NONE", BIGTIFF="IF_SAFER")
-        except (OSError, ValueError, rasterio.errors.RasterioError) as exc:
+        except Exception as exc:  # GDAL's CPLE_* errors are not public: told apart by their module
+            if not isinstance(exc, OSError | ValueError | rasterio.errors.RasterioError) and not \
+                    type(exc).__module__.startswith("rasterio"):
+                raise
             message = mask_signatures(str(exc))
-            raise ExportError(f"Writing COG {os.fspath(path)!r} failed: {message}") from None
+            raise ExportError(f"Writing COG {quote(os.fspath(path))} failed: {message}") from None
     return dest

@@ -30,13 +30,24 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ..errors import InputError, MissingBandError, quote
+
 __all__ = ["ndvi", "ndwi", "normalized_difference", "savi"]
 
 
 def _band(ds: xr.Dataset, name: str, index: str) -> xr.DataArray:
+    if not isinstance(ds, xr.Dataset):
+        hint = (" Turn a DataArray of bands into one with .to_dataset(dim='band')."
+                if isinstance(ds, xr.DataArray) else "")
+        raise InputError(f"{index} needs a cube (an xarray Dataset with bands as variables), not a "
+                         f"{type(ds).__name__} ({quote(ds)}): give what dw.load(items, bands=[...]) "
+                         f"returns.{hint}")
+    if not isinstance(name, str) or not name:
+        raise InputError(f"{index}: the band name {quote(name)} is not a band name: give the name of a "
+                         f"variable of the cube ({', '.join(map(str, ds.data_vars)) or 'none'}).")
     if name not in ds.data_vars:
         have = ", ".join(map(str, ds.data_vars)) or "none"
-        raise KeyError(f"{index} needs the band {name!r}; the dataset has: {have}. "
+        raise MissingBandError(f"{index} needs the band {name!r}; the dataset has: {have}. "
                        f"Load it: dw.load(items, bands=[..., {name!r}]).")
     return ds[name]
 

@@ -31,6 +31,8 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
+from ..errors import InputError, MissingBandError, quote
+
 __all__ = ["METHODS", "pansharpen"]
 
 #: Pan-sharpening methods.
@@ -95,24 +97,30 @@ def pansharpen(
     ([200.0, nan], [600.0, nan])
     """
     if method not in METHODS:
-        raise ValueError(f"Unknown pan-sharpening method {method!r}; choose one of {', '.join(METHODS)}.")
+        raise InputError(f"Unknown pan-sharpening method {quote(method)}; choose one of "
+                         f"{', '.join(METHODS)}.")
+    if not isinstance(ds, xr.Dataset):
+        raise InputError(f"pansharpen needs a cube (an xarray Dataset), not a {type(ds).__name__}: give what "
+                         "dw.load(items, bands=[..., 'pan'], resolution='pan') returns.")
     if pan not in ds.data_vars:
-        raise KeyError(f"The cube has no {pan!r} band. Load it on the PAN grid with the MS bands: "
+        raise MissingBandError(f"The cube has no {pan!r} band. Load it on the PAN grid with the MS bands: "
                        "dw.load(items, bands=[..., 'pan'], resolution='pan').")
     names = [str(b) for b in (bands if bands is not None else ds.data_vars) if str(b) != pan]
     missing = [b for b in names if b not in ds.data_vars]
     if missing or not names:
         have = ", ".join(map(str, ds.data_vars))
-        raise KeyError(f"Bands {missing or names} are not in the cube (it has {have}).")
+        raise MissingBandError(f"Bands {quote(missing or names)} are not in the cube (it has {have}): "
+                               "load them, or name bands the cube has.")
     p = _masked(ds[pan])
     ms = {b: _masked(ds[b]) for b in names}
     for b, da in ms.items():
         if da.sizes != p.sizes:
-            raise ValueError(f"Band {b!r} {dict(da.sizes)} is not on the PAN grid {dict(p.sizes)}: load "
+            raise InputError(f"Band {b!r} {dict(da.sizes)} is not on the PAN grid {dict(p.sizes)}: load "
                              "the cube with resolution='pan'.")
     w = {b: float((weights or {}).get(b, 1.0)) for b in names}
     if sum(w.values()) <= 0:
-        raise ValueError("The weights of the intensity must sum to a positive number.")
+        raise InputError(f"The weights of the intensity {quote(weights)} must sum to a positive number: "
+                         "give positive weights, e.g. {'red': 1, 'green': 1, 'blue': 1}.")
     intensity = sum(ms[b] * w[b] for b in names) / np.float32(sum(w.values()))
     assert isinstance(intensity, xr.DataArray)
     out = {}

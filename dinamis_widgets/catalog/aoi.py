@@ -139,6 +139,11 @@ class AOI:
 # Checks
 # --------------------------------------------------------------------------------------------------
 
+_EMPTY_HINT = ("Give an area with coordinates, e.g. a bbox (west, south, east, north) in degrees such as "
+               "(3.85, 43.59, 3.90, 43.63), or draw one on the Explorer's map.")
+_NAN_HINT = ("Give finite longitudes and latitudes in degrees, e.g. (3.85, 43.59, 3.90, 43.63); a NaN "
+             "often comes from an empty selection or a failed computation upstream.")
+
 
 def _reproject(geom: BaseGeometry, crs: Any) -> BaseGeometry:
     import numpy as np
@@ -148,7 +153,10 @@ def _reproject(geom: BaseGeometry, crs: Any) -> BaseGeometry:
     try:
         source = CRS.from_user_input(crs)
     except CRSError as exc:
-        raise QueryError(f"Unknown CRS {crs!r} for the AOI: {exc}.") from None
+        raise QueryError(f"Unknown CRS {short(crs)} for the AOI ({str(exc)[:120]}): give an EPSG code "
+                         "such as "
+                         "'EPSG:2154' (Lambert-93) or 'EPSG:32631' (UTM 31N), or leave crs=None for "
+                         "longitude/latitude.") from None
     if source.equals(CRS.from_epsg(4326)):
         return geom
     transformer = Transformer.from_crs(source, 4326, always_xy=True)
@@ -169,10 +177,10 @@ def _check_coordinates(geom: BaseGeometry, given: Any) -> None:
 
     coords = shapely.get_coordinates(geom)
     if coords.size == 0:
-        raise QueryError(f"The AOI is empty: {short(given)}.")
+        raise QueryError(f"The AOI is empty: {short(given)}. {_EMPTY_HINT}")
     if not np.isfinite(coords).all():
         raise QueryError(f"The AOI has coordinates that are not finite numbers (NaN or infinite): "
-                         f"{short(given)}.")
+                         f"{short(given)}. {_NAN_HINT}")
     lon, lat = coords[:, 0], coords[:, 1]
     bad_lat = lat[(lat < -90) | (lat > 90)]
     bad_lon = lon[(lon < -180) | (lon > 180)]
@@ -227,7 +235,8 @@ def _repair(geom: BaseGeometry, repair: bool, given: Any) -> BaseGeometry:
                              f"{short(given)}. Draw it again with at least three distinct corners.")
         fixed = shapely.union_all(polygons)
     if fixed.is_empty:
-        raise QueryError(f"The AOI is not valid ({reason}) and is empty once repaired: {short(given)}.")
+        raise QueryError(f"The AOI is not valid ({reason}) and is empty once repaired: {short(given)}. "
+                         f"{_EMPTY_HINT}")
     warnings.warn(f"The AOI was not a valid geometry ({reason}); it was repaired with shapely.make_valid.",
                   AOIWarning, stacklevel=4)
     return fixed
@@ -254,7 +263,7 @@ def _from_bbox(bbox: tuple[float, float, float, float], given: Any, check_order:
                crs: Any) -> AOI:
     w, s, e, n = bbox
     if not all(math.isfinite(v) for v in bbox):
-        raise QueryError(f"The AOI bbox {short(given)} has values that are not finite numbers.")
+        raise QueryError(f"The AOI bbox {short(given)} has values that are not finite numbers. {_NAN_HINT}")
     if crs is not None:
         if w >= e or s >= n:
             raise QueryError(f"The AOI bbox {short(given)} must be (xmin, ymin, xmax, ymax) with "
@@ -292,7 +301,7 @@ def _from_bbox(bbox: tuple[float, float, float, float], given: Any, check_order:
 
 def _finish(geom: BaseGeometry, given: Any, check_order: bool, repair: bool, what: str = "geometry") -> AOI:
     if geom.is_empty:
-        raise QueryError(f"The AOI is empty: {short(given)}.")
+        raise QueryError(f"The AOI is empty: {short(given)}. {_EMPTY_HINT}")
     _check_coordinates(geom, given)
     geom, crossed = split_antimeridian(geom)
     geom = _repair(geom, repair, given)

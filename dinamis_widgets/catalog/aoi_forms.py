@@ -25,7 +25,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from ..errors import QueryError
+from ..errors import QueryError, quote
 from ..warnings import AOIWarning
 
 __all__ = ["ACCEPTED", "parse", "short"]
@@ -34,13 +34,18 @@ __all__ = ["ACCEPTED", "parse", "short"]
 ACCEPTED = ("a GeoJSON geometry, Feature or FeatureCollection (dict or JSON string), a bbox "
             "(west, south, east, north) in degrees, a WKT string, a shapely geometry, or a "
             "GeoDataFrame/GeoSeries")
-_NUMBERS_RE = re.compile(r"^\s*[-+0-9.eE]+(\s*[,;\s]\s*[-+0-9.eE]+){3}\s*$")
+# Separators do not overlap (a comma or semicolon with spaces around, or spaces alone), so that a long
+# string of digits and spaces is rejected in linear time (``\s*[,;\s]\s*`` backtracked cubically).
+_SEPARATOR = r"(?:\s*[,;]\s*|\s+)"
+_NUMBERS_RE = re.compile(rf"^[-+0-9.eE]+(?:{_SEPARATOR}[-+0-9.eE]+){{3}}$")
+_SPLIT_RE = re.compile(_SEPARATOR)
+#: Longest string tried as a bbox "w,s,e,n" (four numbers of 25 characters and separators).
+_MAX_BBOX_TEXT = 160
 
 
-def short(obj: Any, limit: int = 100) -> str:
-    """``repr(obj)``, cut to ``limit`` characters, to quote what was given in a message."""
-    text = repr(obj)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def short(obj: Any, limit: int = 80) -> str:
+    """Quote what was given in a message (:func:`~dinamis_widgets.errors.quote`)."""
+    return quote(obj, limit)
 
 
 def _from_geojson(obj: Mapping[str, Any]) -> BaseGeometry:
@@ -48,19 +53,24 @@ def _from_geojson(obj: Mapping[str, Any]) -> BaseGeometry:
     if kind == "Feature":
         geometry = obj.get("geometry")
         if not isinstance(geometry, Mapping):
-            raise QueryError(f"The AOI Feature has no geometry (id {obj.get('id')!r}): {short(obj)}.")
+            raise QueryError(f"The AOI Feature has no geometry (id {short(obj.get('id'))}): {short(obj)}. "
+                             f"Give "
+                             "a Feature with a 'geometry', or the geometry itself.")
         return _from_geojson(geometry)
     if kind == "FeatureCollection":
         features = obj.get("features")
         if not isinstance(features, list) or not features:
-            raise QueryError("The AOI FeatureCollection has no features.")
+            raise QueryError("The AOI FeatureCollection has no features: give one with at least one "
+                             "feature, or a geometry or bbox (west, south, east, north).")
         return shapely.union_all([_from_geojson(f) for f in features if isinstance(f, Mapping)])
     if kind in ("Polygon", "MultiPolygon", "Point", "MultiPoint", "LineString", "MultiLineString",
                 "GeometryCollection"):
         try:
             return shape(obj)
         except Exception as exc:
-            raise QueryError(f"The AOI is not a valid GeoJSON {kind}: {exc} ({short(obj)}).") from None
+            raise QueryError(f"The AOI is not a valid GeoJSON {kind}: {short(str(exc))} ({short(obj)}). Give "
+                             "its 'coordinates' as GeoJSON does: [[[lon, lat], ...]] for a "
+                             "Polygon.") from None
     raise QueryError(f"The AOI mapping has type {kind!r}, which is not GeoJSON: give {ACCEPTED}.")
 
 
@@ -90,8 +100,9 @@ def _bbox_numbers(values: Sequence[Any]) -> tuple[float, float, float, float]:
     try:
         numbers = [float(v) for v in values]
     except (TypeError, ValueError):
-        raise QueryError(f"The AOI bbox {short(values)} must hold numbers (west, south, east, north)."
-                         ) from None
+        raise QueryError(f"The AOI bbox {short(values)} must hold numbers: give (west, south, east, "
+                         f"north) in "
+                         "degrees, e.g. (3.85, 43.59, 3.90, 43.63).") from None
     if len(numbers) == 6:  # 3D bbox: (w, s, zmin, e, n, zmax)
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
     if len(numbers) != 4:
@@ -112,16 +123,18 @@ def parse(obj: Any) -> BaseGeometry | tuple[float, float, float, float]:
         if text.startswith("{"):
             try:
                 data = json.loads(text)
-            except ValueError as exc:
-                raise QueryError(f"The AOI string is not valid JSON: {exc}.") from None
+            except (ValueError, RecursionError) as exc:
+                raise QueryError(f"The AOI string {short(text)} is not valid JSON: {exc}. Give a GeoJSON "
+                                 "geometry (dict or JSON text), or another form: " + ACCEPTED + ".") from None
             return parse(data)
-        if _NUMBERS_RE.match(text):
-            return _bbox_numbers(re.split(r"\s*[,;\s]\s*", text))
+        if len(text) <= _MAX_BBOX_TEXT and _NUMBERS_RE.match(text):
+            return _bbox_numbers(_SPLIT_RE.split(text))
         try:
             return shapely.from_wkt(text)
         except Exception:
             raise QueryError(f"The AOI string {short(text)} is neither GeoJSON, nor a bbox "
-                             "'west,south,east,north', nor WKT.") from None
+                             "'west,south,east,north', nor WKT: write e.g. '3.85,43.59,3.90,43.63' or "
+                             "'POLYGON ((...))'.") from None
     if isinstance(obj, Mapping):
         if "type" not in obj and "bbox" in obj:
             return _bbox_numbers(obj["bbox"])

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pystac
 from pystac_client import Client, ConformanceClasses
 
-from ..errors import ConfigurationError, DinamisError, NotSignableError, SearchError
+from ..errors import ConfigurationError, DinamisError, NotSignableError, SearchError, quote
 from ..http import RetryPolicy, service_message
 from ..settings import Profile, Settings, get_settings, profile_for
 from ..signing.client import Signer
@@ -241,6 +241,10 @@ def open_catalog(
     from pystac_client.exceptions import APIError
     from pystac_client.stac_api_io import StacApiIO
 
+    if profile_or_url is not None and not isinstance(profile_or_url, str | Profile):
+        raise ConfigurationError(f"open_catalog({quote(profile_or_url)}): give a profile name ('dinamis', "
+                                 "'twin'...), a STAC API URL ('https://...'), a Profile, or None for the "
+                                 "active profile.")
     s = settings or get_settings()
     profile = profile_for(profile_or_url, s)
     modifier: SigningModifier | None = None
@@ -260,14 +264,43 @@ def open_catalog(
         status = getattr(exc, "status_code", None)
         if status is None:
             raise SearchError(f"Cannot reach {where}: {str(exc)[:300]}.{_twin_hint(profile)}") from None
-        raise SearchError(f"Cannot open {where}", status=status, url=url,
-                          service_message=service_message(str(exc))) from None
+        hint = (f". Check that {url} is the root of a STAC API (its landing page is JSON with "
+                "'conformsTo'), e.g. https://api.stac.teledetection.fr/"
+                if status in (400, 401, 403, 404, 405, 406) else "")
+        said = service_message(str(exc))
+        said = "an HTML page" if said.lstrip().startswith("<") else said[:200]
+        raise SearchError(f"Cannot open {where}{hint}", status=status, url=url,
+                          service_message=said) from None
     except (pystac.STACError, pystac.STACTypeError, ValueError, KeyError, TypeError) as exc:
         raise ConfigurationError(
-            f"{url} (profile {profile.name!r}) does not answer as a STAC API landing page: {exc}. Give the "
-            "URL of the API's root (e.g. https://api.stac.teledetection.fr/).") from None
+            f"{url} (profile {profile.name!r}) does not answer as a STAC API landing page: "
+            f"{_what_answers(url, timeout or s.request_timeout)} ({str(exc)[:120]}). Give the URL of the "
+            "API's root (e.g. https://api.stac.teledetection.fr/).") from None
     except DinamisError:
         raise
+
+
+def _what_answers(url: str, timeout: float) -> str:
+    """What ``url`` answers, in a few words (for the message of a URL that is not a STAC API)."""
+    from ..http import session
+
+    try:
+        answer = session().get(url, timeout=min(timeout, 10), allow_redirects=True)
+    except Exception as exc:  # a diagnosis only: any failure is told, never raised
+        return f"it could not be read again ({type(exc).__name__})"
+    kind = answer.headers.get("Content-Type", "").split(";")[0].strip() or "no content type"
+    text = answer.text[:2000]
+    if "html" in kind or text.lstrip().lower().startswith(("<!doctype html", "<html")):
+        return f"it answers an HTML page (HTTP {answer.status_code}, {kind}), a web site rather than an API"
+    try:
+        data = answer.json()
+    except ValueError:
+        return f"it answers HTTP {answer.status_code} with {kind}: {quote(text[:60])}"
+    if isinstance(data, dict):
+        keys = ", ".join(list(map(str, data))[:6]) or "none"
+        return (f"it answers JSON without 'conformsTo' nor 'links' of a STAC API (type "
+                f"{quote(data.get('type'))}, keys: {keys})")
+    return f"it answers JSON that is not an object ({type(data).__name__})"
 
 
 def profile_of(client: Any) -> Profile:

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import difflib
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from ..errors import QueryError
+from ..errors import QueryError, quote
 from .dates import iso, period
 
 if TYPE_CHECKING:
@@ -97,6 +98,42 @@ def query_extension_condition(f: Filter, schema: Mapping[str, Any]) -> dict[str,
         "and/or end), or filter the results in Python.")
 
 
+#: The operators of CQL2-JSON (OGC 21-065: basic, advanced, spatial, temporal, array, functions, arithmetic).
+CQL2_OPERATORS: Final = frozenset({
+    "and", "or", "not", "=", "<>", "<", "<=", ">", ">=", "like", "between", "in", "isNull", "casei",
+    "accenti", "s_intersects", "s_equals", "s_disjoint", "s_touches", "s_within", "s_overlaps", "s_crosses",
+    "s_contains", "t_after", "t_before", "t_contains", "t_disjoint", "t_during", "t_equals", "t_finishedBy",
+    "t_finishes",
+    "t_intersects", "t_meets", "t_metBy", "t_overlappedBy", "t_overlaps", "t_startedBy", "t_starts",
+    "a_equals", "a_contains", "a_containedBy", "a_overlaps", "+", "-", "*", "/", "%", "^", "div",
+    # aliases pgstac and stac-fastapi accept
+    "eq", "neq", "lt", "lte", "gt", "gte", "ilike", "anyinteracts",
+})
+
+
+def _check_operators(expr: Any, path: str = "cql2") -> None:
+    """Refuse an unknown operator, or an operation without a list of ``args``, before it reaches a server
+    (which answers HTTP 500 or a bare 400)."""
+    if isinstance(expr, list):
+        for i, v in enumerate(expr):
+            _check_operators(v, f"{path}[{i}]")
+        return
+    if not isinstance(expr, Mapping) or "op" not in expr:
+        return
+    op = expr["op"]
+    if not isinstance(op, str) or op not in CQL2_OPERATORS:
+        close = difflib.get_close_matches(str(op), CQL2_OPERATORS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise QueryError(f"Unknown CQL2 operator {quote(op)} at {path}.{hint} CQL2-JSON operators are "
+                         "and, or, not, =, <>, <, <=, >, >=, like, between, in, isNull, s_intersects, "
+                         "t_intersects... (OGC CQL2); for simple conditions use filters={...}.")
+    args = expr.get("args")
+    if not isinstance(args, list):
+        raise QueryError(f"The CQL2 operation {op!r} at {path} has no list of 'args' ({quote(expr)}): write "
+                         "{'op': '<=', 'args': [{'property': 'eo:cloud_cover'}, 20]}.")
+    _check_operators(args, f"{path}.args")
+
+
 def parse_cql2(value: Any) -> dict[str, Any] | None:
     """A user's CQL2-JSON expression (a dict, or its JSON text), copied; None when not given."""
     if value is None:
@@ -110,7 +147,9 @@ def parse_cql2(value: Any) -> dict[str, Any] | None:
                 "because stac-fastapi refuses it in POST searches. Use filters={...} for simple conditions."
             ) from None
     if not isinstance(value, Mapping) or "op" not in value:
-        raise QueryError(f"cql2 must be a CQL2-JSON expression with an 'op', not {value!r}.")
+        raise QueryError(f"cql2 must be a CQL2-JSON expression with an 'op', not {quote(value)}: write e.g. "
+                         "{'op': '<=', 'args': [{'property': 'eo:cloud_cover'}, 20]}.")
+    _check_operators(value)
     return copy.deepcopy(dict(value))
 
 

@@ -19,13 +19,15 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import QueryError
+from ..errors import QueryError, quote
 
 __all__ = ["UTC", "aware", "datetime_range", "iso", "looks_like_date", "period"]
 
 UTC = _dt.UTC
 _PARTIAL_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _FULL_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+#: Longest text read as a date (``2025-06-01T10:30:00.123456+02:00`` is 32 characters).
+_MAX_TEXT = 40
 
 
 def iso(value: _dt.datetime) -> str:
@@ -53,7 +55,7 @@ def period(value: Any, what: str) -> tuple[_dt.datetime, _dt.datetime]:
     if isinstance(value, _dt.date):
         start = _dt.datetime(value.year, value.month, value.day, tzinfo=UTC)
         return start, start + _dt.timedelta(days=1, microseconds=-1)
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value.strip()) <= _MAX_TEXT:
         text = value.strip()
         match = _PARTIAL_DATE_RE.match(text)
         try:
@@ -71,8 +73,28 @@ def period(value: Any, what: str) -> tuple[_dt.datetime, _dt.datetime]:
             return instant, instant
         except ValueError:
             pass
-    raise QueryError(f"Invalid {what} {value!r}: give a date or datetime in ISO 8601 ('2025-06-01', "
+    raise QueryError(f"Invalid {what} {quote(value)}: give a date or datetime in ISO 8601 ('2025-06-01', "
                      "'2025-06-01T10:30:00Z', '2025-06', '2025'), a datetime.date or datetime.datetime.")
+
+
+def _slashed_date(text: str) -> str | None:
+    """The ISO form of a date written with slashes (``31/12/2025``, ``12/31/2025``, ``2025/12/31``), or None
+    when ``text`` is not one (a range ``start/end`` has ISO dates on both sides)."""
+    parts = [p.strip() for p in text.split("/")]
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None
+    if len(parts[0]) == 4:
+        year, month, day = parts
+    elif len(parts[2]) == 4:
+        day, month, year = parts
+        if int(month) > 12 >= int(day):
+            day, month = month, day
+    else:
+        return None
+    try:
+        return _dt.date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return f"{year}-{month.zfill(2)}-{day.zfill(2)}"
 
 
 def datetime_range(value: Any) -> tuple[_dt.datetime | None, _dt.datetime | None] | None:
@@ -84,26 +106,34 @@ def datetime_range(value: Any) -> tuple[_dt.datetime | None, _dt.datetime | None
     if value is None:
         return None
     if isinstance(value, str) and "/" in value:
+        slashed = _slashed_date(value)
+        if slashed is not None:
+            raise QueryError(f"Invalid datetime {quote(value)}: dates are written year first (ISO 8601), and "
+                             f"'/' separates the start and the end of a range. Write {slashed!r} (a range: "
+                             "'start/end' with ISO dates, e.g. '2025-01-01/2025-12-31').")
         parts: list[Any] = value.split("/")
     elif isinstance(value, str | _dt.date):
         return period(value, "datetime")
     elif isinstance(value, Sequence) and not isinstance(value, str):
         parts = list(value)
     else:
-        raise QueryError(f"Invalid datetime {value!r}: give a date, a datetime, a string 'start/end' or a "
+        raise QueryError(f"Invalid datetime {quote(value)}: give a date, a datetime, a string 'start/end' "
+                         "or a "
                          "pair (start, end) where None or '..' leaves one side open.")
     if len(parts) == 1:
         return datetime_range(parts[0])
     if len(parts) != 2:
-        raise QueryError(f"Invalid datetime range {value!r}: give (start, end), not {len(parts)} values.")
+        raise QueryError(f"Invalid datetime range {quote(value)}: give (start, end), not {len(parts)} "
+                         "values, "
+                         "e.g. ('2025-06-01', '2025-06-30') or '2025-06-01/2025-06-30'.")
     lo, hi = (None if p is None or (isinstance(p, str) and p.strip() in ("", "..")) else p for p in parts)
     start: _dt.datetime | None = period(lo, "start date")[0] if lo is not None else None
     end: _dt.datetime | None = period(hi, "end date")[1] if hi is not None else None
     if start is None and end is None:
         return None
     if start is not None and end is not None and start > end:
-        raise QueryError(f"Invalid datetime range {value!r}: the start ({iso(start)}) is after the end "
-                         f"({iso(end)}).")
+        raise QueryError(f"Invalid datetime range {quote(value)}: the start ({iso(start)}) is after the end "
+                         f"({iso(end)}). Swap them: give (start, end) with the earlier date first.")
     return start, end
 
 

@@ -34,7 +34,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ..errors import QueryError
+from ..errors import QueryError, quote
 from .cql2 import filter_expression, query_extension_condition
 from .dates import aware, iso, looks_like_date, period
 from .schema_checks import check_values
@@ -64,9 +64,10 @@ def _scalar(value: Any, prop: str) -> str | int | float | bool | _dt.datetime:
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise QueryError(f"Filter on {prop!r}: {value!r} is not a finite number.")
+            raise QueryError(f"Filter on {quote(prop)}: {quote(value)} is not a finite number.")
         return value
-    raise QueryError(f"Filter on {prop!r}: cannot compare with a {type(value).__name__} ({value!r}); give "
+    raise QueryError(f"Filter on {quote(prop)}: cannot compare with a {type(value).__name__} "
+                     f"({quote(value)}); give "
                      "a number, a string, a boolean or a date.")
 
 
@@ -95,22 +96,23 @@ class Filter:
 
     def __post_init__(self) -> None:
         if not isinstance(self.property, str) or not self.property.strip():
-            raise QueryError(f"A filter needs a property name, not {self.property!r}.")
+            raise QueryError(f"A filter needs a property name, not {quote(self.property)}.")
         if self.op not in OPERATORS:
-            raise QueryError(f"Unknown operator {self.op!r} for {self.property!r}: use one of "
+            raise QueryError(f"Unknown operator {quote(self.op)} for {quote(self.property)}: use one of "
                              f"{', '.join(OPERATORS)}.")
         if self.op == "in":
             if not isinstance(self.value, tuple) or not self.value:
-                raise QueryError(f"Filter on {self.property!r}: 'in' needs a non-empty list of values.")
+                raise QueryError(f"Filter on {quote(self.property)}: 'in' needs a non-empty list of values.")
         elif self.op == "like":
             if not isinstance(self.value, str):
-                raise QueryError(f"Filter on {self.property!r}: 'like' needs a text pattern, not "
-                                 f"{self.value!r}.")
+                raise QueryError(f"Filter on {quote(self.property)}: 'like' needs a text pattern, not "
+                                 f"{quote(self.value)}.")
         elif self.op == "isNull":
             if self.value is not None:
-                raise QueryError(f"Filter on {self.property!r}: 'isNull' takes no value.")
+                raise QueryError(f"Filter on {quote(self.property)}: 'isNull' takes no value.")
         elif self.value is None or isinstance(self.value, tuple):
-            raise QueryError(f"Filter on {self.property!r}: {self.op!r} needs one value, not {self.value!r}.")
+            raise QueryError(f"Filter on {quote(self.property)}: {quote(self.op)} needs one value, not "
+                             f"{quote(self.value)}.")
 
     def values(self) -> tuple[Any, ...]:
         """The values compared with (one, or several for ``in``)."""
@@ -157,27 +159,30 @@ class Filter:
 
 def _like_from(op: str, value: Any, prop: str) -> str:
     if not isinstance(value, str):
-        raise QueryError(f"Filter on {prop!r}: {op!r} needs text, not {value!r}.")
+        raise QueryError(f"Filter on {quote(prop)}: {quote(op)} needs text, not {quote(value)}.")
     return {"startsWith": f"{value}%", "endsWith": f"%{value}", "contains": f"%{value}%"}[op]
 
 
 def _range(prop: str, lo: Any, hi: Any) -> list[Filter]:
     if lo is None and hi is None:
-        raise QueryError(f"Filter on {prop!r}: the range (None, None) has no bound.")
+        raise QueryError(f"Filter on {quote(prop)}: the range (None, None) has no bound.")
     if isinstance(lo, str) and isinstance(hi, str) and not looks_like_date(lo) and not looks_like_date(hi):
-        raise QueryError(f"Filter on {prop!r}: a tuple ({lo!r}, {hi!r}) is a range (low, high); for "
-                         f"'any of these values' give a list: [{lo!r}, {hi!r}].")
+        raise QueryError(f"Filter on {quote(prop)}: a tuple ({quote(lo)}, {quote(hi)}) is a range (low, "
+                         f"high); for "
+                         f"'any of these values' give a list: [{quote(lo)}, {quote(hi)}].")
 
     def bound(value: Any, upper: bool) -> Any:
         if not isinstance(value, _dt.datetime) and looks_like_date(value):
-            start, end = period(value, f"{'upper' if upper else 'lower'} bound of {prop!r}")
+            start, end = period(value, f"{'upper' if upper else 'lower'} bound of {quote(prop)}")
             return end if upper else start
         return _scalar(value, prop)
 
     low = bound(lo, False) if lo is not None else None
     high = bound(hi, True) if hi is not None else None
     if low is not None and high is not None and type(low) is type(high) and low > high:
-        raise QueryError(f"Filter on {prop!r}: the range ({lo!r}, {hi!r}) has low > high.")
+        raise QueryError(f"Filter on {quote(prop)}: the range ({quote(lo)}, {quote(hi)}) has low > high: "
+                         f"swap them, "
+                         f"({quote(hi)}, {quote(lo)}).")
     out = []
     if low is not None:
         out.append(Filter(prop, ">=", low))
@@ -189,35 +194,38 @@ def _range(prop: str, lo: Any, hi: Any) -> list[Filter]:
 def _op_filters(prop: str, op: Any, value: Any) -> list[Filter]:
     canonical = _OP_ALIASES.get(str(op).strip().lower()) if isinstance(op, str) else None
     if canonical is None:
-        raise QueryError(f"Unknown operator {op!r} for {prop!r}: use one of =, <>, <, <=, >, >=, in, like, "
+        raise QueryError(f"Unknown operator {quote(op)} for {quote(prop)}: use one of =, <>, <, <=, >, "
+                         f">=, in, like, "
                          "between, startsWith, endsWith, contains, isNull (or eq, neq, lt, lte, gt, gte).")
     if canonical == "between":
         if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2:
-            raise QueryError(f"Filter on {prop!r}: 'between' needs two values (low, high), not {value!r}.")
+            raise QueryError(f"Filter on {quote(prop)}: 'between' needs two values (low, high), not "
+                             f"{quote(value)}.")
         return _range(prop, value[0], value[1])
     if canonical in ("startsWith", "endsWith", "contains"):
         return [Filter(prop, "like", _like_from(canonical, value, prop))]
     if canonical == "in":
         if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-            raise QueryError(f"Filter on {prop!r}: 'in' needs a list of values, not {value!r}.")
+            raise QueryError(f"Filter on {quote(prop)}: 'in' needs a list of values, not {quote(value)}.")
         values = tuple(_scalar(v, prop) for v in value)
         return [Filter(prop, "in", values)]
     if canonical == "isNull":
         if value not in (None, True):
-            raise QueryError(f"Filter on {prop!r}: 'isNull' takes no value.")
+            raise QueryError(f"Filter on {quote(prop)}: 'isNull' takes no value.")
         return [Filter(prop, "isNull", None)]
     if canonical == "like":
         if not isinstance(value, str):
-            raise QueryError(f"Filter on {prop!r}: 'like' needs a text pattern, not {value!r}.")
+            raise QueryError(f"Filter on {quote(prop)}: 'like' needs a text pattern, not {quote(value)}.")
         return [Filter(prop, "like", value)]
     if value is None:
-        raise QueryError(f"Filter on {prop!r}: {op!r} needs a value; use None alone for 'is missing'.")
+        raise QueryError(f"Filter on {quote(prop)}: {quote(op)} needs a value; use None alone for 'is "
+                         f"missing'.")
     return [Filter(prop, canonical, _scalar(value, prop))]
 
 
 def _prop_name(prop: Any) -> str:
     if not isinstance(prop, str) or not prop.strip():
-        raise QueryError(f"Filters are keyed by property names (strings), not {prop!r}.")
+        raise QueryError(f"Filters are keyed by property names (strings), not {quote(prop)}.")
     prop = prop.strip()
     return prop[len("properties."):] if prop.startswith("properties.") else prop
 
@@ -240,8 +248,8 @@ def _spec_filters(prop: Any, spec: Any) -> list[Filter]:
             return _op_filters(prop, spec[0], spec[1])
         if len(spec) == 2:
             return _range(prop, spec[0], spec[1])
-        raise QueryError(f"Filter on {prop!r}: a tuple is (operator, value) or a range (low, high), not "
-                         f"{spec!r}; for 'any of these values' give a list.")
+        raise QueryError(f"Filter on {quote(prop)}: a tuple is (operator, value) or a range (low, high), not "
+                         f"{quote(spec)}; for 'any of these values' give a list.")
     if isinstance(spec, list | set | frozenset):
         values = sorted(spec, key=repr) if isinstance(spec, set | frozenset) else spec
         return _op_filters(prop, "in", values)
@@ -271,7 +279,7 @@ def parse_filters(filters: Any) -> tuple[Filter, ...]:
             elif isinstance(entry, Sequence) and not isinstance(entry, str) and len(entry) == 2:
                 out.extend(_spec_filters(entry[0], entry[1]))
             else:
-                raise QueryError(f"Cannot read the filter {entry!r}: give (property, operator, value), "
+                raise QueryError(f"Cannot read the filter {quote(entry)}: give (property, operator, value), "
                                  "(property, condition) or a Filter.")
         return tuple(out)
     raise QueryError(f"Cannot read filters from a {type(filters).__name__}: give a mapping "

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ..errors import QueryError
+from ..errors import QueryError, quote
 from ..warnings import QueryWarning
 from .aoi import AOI, AOILike, as_aoi
 from .conformance import conforms
@@ -124,7 +124,8 @@ def _positive(value: Any, what: str, allow_none: bool) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         alternative = " or None" if allow_none else ""
-        raise QueryError(f"{what} must be a whole number >= 1{alternative}, not {value!r}.")
+        raise QueryError(f"{what} must be a whole number >= 1{alternative}, not {quote(value)}: give e.g. "
+                         f"{what}=100.")
     return int(value)
 
 

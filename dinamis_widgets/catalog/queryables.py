@@ -23,7 +23,7 @@ import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import QueryError, SearchError
+from ..errors import QueryError, SearchError, quote
 from ..http import service_message
 from ..warnings import QueryWarning
 from .client import DinamisClient
@@ -132,8 +132,8 @@ def fetch_queryables(client: Any, collections: Iterable[str] | None = None, *,
                 known = _collection_ids(client)
                 close = difflib.get_close_matches(cid, known, n=1)
                 hint = f" Did you mean {close[0]!r}?" if close else ""
-                listed = f" Collections: {', '.join(known)}." if known else ""
-                raise QueryError(f"Unknown collection {cid!r} in the catalogue at {root}.{hint}"
+                listed = f" Give one of its collections: {', '.join(known)}." if known else ""
+                raise QueryError(f"Unknown collection {quote(cid)} in the catalogue at {root}.{hint}"
                                  f"{listed}") from None
             if status is None or status in (429, 502, 503, 504):
                 # the catalogue is down or overloaded (already retried): the search would fail the same way

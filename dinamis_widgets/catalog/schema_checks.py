@@ -25,7 +25,7 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from ..errors import QueryError
+from ..errors import QueryError, quote
 from ..warnings import QueryWarning
 from .dates import period
 
@@ -62,8 +62,8 @@ def check_property(name: str, props: Mapping[str, Any], collections: tuple[str, 
         close = [k for k in known if k.split(":")[-1] == name.split(":")[-1]][:1]
     hint = f" Did you mean {close[0]!r}?" if close else ""
     where = f" of {', '.join(collections)}" if collections else ""
-    raise QueryError(f"Unknown property {name!r} in the {what}: it is not among the queryables{where}.{hint} "
-                     f"Known properties: {', '.join(known)}.")
+    raise QueryError(f"Unknown property {quote(name)} in the {what}: it is not among the queryables{where}."
+                     f"{hint} Use one of the known properties: {', '.join(known)}.")
 
 
 def _type_name(value: Any) -> str:

@@ -95,7 +95,8 @@ def _error(exc: Exception, client: Any) -> SearchError:
 
 def _prepare(query: Query, client: Any, validate: bool) -> tuple[dict[str, Any], Any]:
     queryables = None
-    if validate and (query.filters or query.cql2 is not None or query.sortby):
+    # the queryables also tell unknown collections (whatever the sort: an unknown one would give 0 items)
+    if validate and (query.filters or query.cql2 is not None or query.sortby or query.collections):
         queryables = fetch_queryables(client, query.collections)
     kwargs = query.to_search_kwargs(client, queryables)
     kwargs.pop("max_items", None)  # paging and truncation are done here, to know whether more match

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import AuthenticationError, DinamisError, HTTPServiceError, NotSignableError, QueryError
+from ..errors import AuthenticationError, DinamisError, HTTPServiceError, NotSignableError, QueryError, quote
 
 __all__ = ["GDAL_WARNING", "run_sign", "sign_targets", "time_left"]
 
@@ -33,6 +33,41 @@ GDAL_WARNING = (
 
 def _is_url(text: str) -> bool:
     return text.strip().lower().startswith(("http://", "https://"))
+
+
+#: Longest item id or URL accepted (the catalogue's ids are under 100 characters).
+_MAX_TARGET = 2000
+
+
+def check_targets(targets: Sequence[str]) -> None:
+    """Refuse what is neither an asset URL nor an item id: empty, too long, spaces or control characters
+    inside, another URL scheme.
+
+    Examples
+    --------
+    >>> check_targets(["SPOT67_HCF_202504141052135_GS1_W001N46_SCENE1", "https://host/f.tif"])
+    >>> check_targets(["s3://bucket/f.tif"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dinamis_widgets.errors.QueryError: 's3://bucket/f.tif' is a URL the signing service does not sign: ...
+    """
+    if not targets:
+        raise QueryError("Nothing to sign: give asset URLs (https://...) or item ids of the catalogue.")
+    for target in targets:
+        text = target.strip()
+        if not text:
+            raise QueryError("An empty argument is neither an asset URL nor an item id: give asset URLs "
+                             "(https://...) or item ids copied from the catalogue's Information panel.")
+        if len(text) > _MAX_TARGET:
+            raise QueryError(f"{quote(text)} is too long for an item id or a URL: give asset URLs "
+                             "(https://...) or item ids copied from the catalogue's Information panel.")
+        if "://" in text and not _is_url(text):
+            raise QueryError(f"{quote(text)} is a URL the signing service does not sign: give the asset's "
+                             "https:// URL (its href in the item), or the item id.")
+        if not _is_url(text) and (any(c.isspace() or not c.isprintable() for c in text)):
+            raise QueryError(f"{quote(text)} is not an item id (it has spaces or control characters): give "
+                             "one id per argument, copied from the catalogue's Information panel, or an "
+                             "asset URL.")
 
 
 def _data_assets(item: Any) -> list[str]:
@@ -99,6 +134,7 @@ def sign_targets(targets: Sequence[str], *, validity: str | None = None, assets:
     from ..signing.rules import check_signable, explain_signability, warn_unverified
     from ..signing.validity import parse_validity
 
+    check_targets(targets)
     settings = get_settings()
     if validity is not None:
         parse_validity(validity, maximum=settings.max_validity)

@@ -26,6 +26,7 @@ from ..signing.client import Signer
 from ..signing.registry import get_signer
 from .gdal_io import DEFAULT_GDAL_OPTIONS, TileRowReads, count, discard_files, is_read_error, pooled, uncached
 from .odc_read import do_read, pick_overview
+from .read_errors import explain_read_error
 from .strips import STRIP_ROWS
 
 __all__ = ["READ_ATTEMPTS", "ReadConfig", "open_for_read", "read_bands"]
@@ -178,11 +179,10 @@ def read_bands(uri: str, bands: Sequence[int], cfg: RasterLoadParams, dst_geobox
                              mask_signatures(str(exc)))
                     continue
                 box = dst_geobox.boundingbox
-                failure = (f"Reading band(s) {list(bands)} of {uri} over the window ({box.left:.10g}, "
-                           f"{box.bottom:.10g}, {box.right:.10g}, {box.top:.10g}) of {dst_geobox.crs} "
-                           f"({dst_geobox.shape.x} x {dst_geobox.shape.y} px) failed after {attempt + 1} "
-                           f"attempt(s): {type(exc).__name__}: {mask_signatures(str(exc))}. Check your "
-                           "network and that the object store answers, then compute again.")
+                where = (f" over the window ({box.left:.10g}, {box.bottom:.10g}, {box.right:.10g}, "
+                         f"{box.top:.10g}) of {dst_geobox.crs} ({dst_geobox.shape.x} x {dst_geobox.shape.y} "
+                         f"px), after {attempt + 1} attempt(s),")
+                failure = explain_read_error(uri, bands, exc, signed=signed.signed, where=where)
                 break
             count("reads")
             count("band_reads", len(bands))

@@ -14,10 +14,10 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import LoadError, NotSignableError
+from ..errors import InputError, LoadError, NotSignableError, quote
 from ..signing.dispatch import EXPIRY_FIELD
 from ..signing.rules import explain_signability, warn_unverified
 from ..signing.urls import unsigned_url
@@ -35,17 +35,36 @@ def as_items(items: Any) -> list[pystac.Item]:
     """Unsigned clones of the items (dicts, Items, ItemCollection, ItemSearch, search results)."""
     import pystac
 
+    accepted = ("give STAC items: a search result, a pystac ItemCollection, a list of pystac Items or of "
+                "item dicts, or a pystac-client ItemSearch")
     if hasattr(items, "item_collection") and callable(items.item_collection):
         items = items.item_collection()
+    if isinstance(items, Mapping) and items.get("type") == "FeatureCollection":
+        items = items.get("features") or []
     if isinstance(items, pystac.Item | Mapping):
         items = [items]
-    if isinstance(items, Mapping) and items.get("type") == "FeatureCollection":
-        items = items.get("features", [])
+    if isinstance(items, str | bytes):
+        raise InputError(f"Cannot load the text {quote(items)}: {accepted}. To load items by id, search them "
+                         "first: dw.load(dw.search(ids=[...]), ...).")
+    if not isinstance(items, Iterable):
+        raise InputError(f"Cannot load a {type(items).__name__} ({quote(items)}): {accepted}.")
     out: list[pystac.Item] = []
-    for it in items:
-        item = pystac.Item.from_dict(dict(it), preserve_dict=True) if isinstance(it, Mapping) else it.clone()
-        if not isinstance(item, pystac.Item):
-            raise LoadError(f"Cannot load a {type(it).__name__}: give STAC items (pystac or dicts).")
+    for i, it in enumerate(items):
+        if isinstance(it, Mapping):
+            if it.get("type") not in (None, "Feature") or not isinstance(it.get("assets"), Mapping):
+                raise InputError(f"Item {i} of the list is not a STAC item dict (it needs 'type': 'Feature' "
+                                 f"and 'assets'): {quote(it)}. {accepted[0].upper()}{accepted[1:]}.")
+            try:
+                item = pystac.Item.from_dict(dict(it), preserve_dict=True)
+            except Exception as exc:  # pystac raises KeyError, TypeError, STACTypeError...
+                raise InputError(f"Item {i} of the list is not a valid STAC item ({type(exc).__name__}: "
+                                 f"{quote(str(exc))}): {quote(it)}. {accepted[0].upper()}{accepted[1:]}."
+                                 ) from None
+        elif isinstance(it, pystac.Item):
+            item = it.clone()
+        else:
+            raise InputError(f"Item {i} of the list is a {type(it).__name__} ({quote(it)}), not a STAC item: "
+                             f"{accepted}.")
         for asset in item.assets.values():
             asset.href = unsigned_url(asset.href)
             asset.extra_fields.pop(EXPIRY_FIELD, None)
@@ -128,7 +147,8 @@ def clip_to_items(aoi: Geometry, items: Sequence[pystac.Item]) -> Geometry:
         asked = tuple(round(v, 5) for v in aoi.boundingbox)
         have = tuple(round(v, 5) for v in covered.boundingbox)
         raise LoadError(f"The AOI {asked} does not intersect the footprints of the {len(items)} item(s) "
-                        f"(together {have}).")
+                        f"(together {have}). Give an AOI inside the items' extent, or search again with "
+                        "this AOI (dw.search(..., aoi=...)) to get the items that cover it.")
     return clipped
 
 

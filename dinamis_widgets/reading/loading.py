@@ -69,8 +69,9 @@ from typing import TYPE_CHECKING, Any, Unpack
 from ..errors import LoadError, mask_signatures
 from ..signing.registry import get_signer
 from ..signing.urls import is_signed
+from .guards import check_extent
 from .items import ItemBands, aoi_geometry, as_items, clip_to_items, signable_only
-from .options import LoadArguments, LoadOptions, check_arguments, norm_bands, norm_chunks
+from .options import LoadArguments, LoadOptions, check_arguments, check_values, norm_bands, norm_chunks
 
 if TYPE_CHECKING:
     import pystac
@@ -187,8 +188,10 @@ def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
     signer = arguments.get("signer")
     band_map = arguments.get("band_map")
     mask = arguments.get("mask")
+    check_values(arguments)
     opts = arguments.get("options") or LoadOptions()
     its = as_items(items)
+    check_values({"groupby": groupby}, its)
     if opts.check_signable:
         its = signable_only(its)
     the_signer = (signer or get_signer()) if opts.ship_signer else signer
@@ -236,6 +239,7 @@ def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
     aoi_geom = clip_to_items(aoi_geometry(aoi), its) if aoi is not None else None
     if aoi_geom is not None:
         kwargs["geopolygon"] = aoi_geom
+    check_extent(parsed.parsed, names, kwargs, limit=opts.max_cube_bytes)
     band_plan = parsed.band_plan(names)
     driver = SigningReaderDriver(config, band_plan, finishing if finishing.to_float else None)
     sources = resolution.describe()
@@ -343,8 +347,14 @@ def load(items: Any, bands: str | Sequence[str] | None = None,
         When every item is a BRUT or Regards product (the message says why).
     QueryError
         Malformed AOI.
-    TypeError
-        A keyword argument that is none of the above.
+    InputError
+        An argument of the wrong type or value (items that are not STAC items, ``bands`` not names, an
+        unknown ``crs``, ``groupby`` or resampling, a keyword argument that is none of the above); also a
+        ``TypeError`` and a ``ValueError``.
+    CubeTooLargeError
+        Before the graph is built (:mod:`.guards`): a resolution that looks like degrees on a metric CRS,
+        items in several UTM zones without ``crs``, or a cube above ``LoadOptions(max_cube_bytes)`` /
+        ``DINAMIS_MAX_CUBE_BYTES`` (50 GB by default); the message gives the plan's figures.
 
     Warns
     -----

@@ -12,11 +12,12 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
-from ..errors import LoadError
+from ..errors import InputError, LoadError, quote
 from ..signing.validity import ValidityLike
 
 if TYPE_CHECKING:
@@ -28,10 +29,13 @@ __all__ = [
     "COMMON_NAMES",
     "DEFAULT_BANDS",
     "DEFAULT_CHUNK",
+    "GROUPBY",
+    "RESAMPLING",
     "LoadArguments",
     "LoadOptions",
     "Resolution",
     "check_arguments",
+    "check_values",
     "norm_bands",
     "norm_chunks",
 ]
@@ -44,6 +48,37 @@ DEFAULT_BANDS = ("red", "green", "blue", "nir")
 DEFAULT_CHUNK = 2048
 
 Resolution = float | int | tuple[float, float] | Literal["ms", "pan"]
+
+#: Resampling methods (GDAL's, as :class:`rasterio.enums.Resampling` names them).
+RESAMPLING = ("nearest", "bilinear", "cubic", "cubic_spline", "lanczos", "average", "mode", "gauss", "max",
+              "min", "med", "q1", "q3", "sum", "rms")
+#: Groupings odc-stac knows by name (any other name must be a property of the items).
+GROUPBY = ("solar_day", "time", "id")
+
+
+def _check_resampling(value: Any) -> None:
+    values = list(value.items()) if isinstance(value, Mapping) else [("", value)]
+    for band, name in values:
+        if not isinstance(name, str) or name.lower() not in RESAMPLING:
+            where = f" for band {band!r}" if band else ""
+            raise InputError(f"LoadOptions(resampling=...): unknown resampling {quote(name)}{where}; "
+                             f"use one of {', '.join(RESAMPLING)} (or a mapping band -> name, '*' for the "
+                             "others).")
+
+
+def _check_dtype(value: Any) -> None:
+    import numpy as np
+
+    values = list(value.items()) if isinstance(value, Mapping) else [("", value)]
+    for band, name in values:
+        try:
+            kind: str = np.dtype(name).kind
+        except (TypeError, ValueError):
+            kind = ""
+        if kind not in ("u", "i", "f") or isinstance(name, bool):
+            where = f" for band {band!r}" if band else ""
+            raise InputError(f"LoadOptions(dtype=...): {quote(name)}{where} is not a numeric data type; use "
+                             "'uint16', 'int16', 'float32' or 'float64' (or a mapping band -> dtype).")
 
 
 @dataclass(frozen=True)
@@ -78,6 +113,9 @@ class LoadOptions:
     check_signable
         Leave out BRUT and Regards items (with a :class:`~dinamis_widgets.NotSignableWarning`;
         :class:`~dinamis_widgets.errors.NotSignableError` when no item is left).
+    max_cube_bytes
+        Largest cube allowed, in bytes of the output (by default ``DINAMIS_MAX_CUBE_BYTES``, else 50 GB):
+        a larger one is refused before the graph is built (:mod:`.guards`).
     rescale
         Apply the scale and offset an item declares (``raster:bands``) or the toolkit knows
         (:data:`~.product_tables.KNOWN_COLLECTIONS`: THEIA's reflectance x 10000): such bands are
@@ -95,6 +133,33 @@ class LoadOptions:
     fail_on_error: bool = True
     check_signable: bool = True
     rescale: bool = True
+    max_cube_bytes: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_resampling(self.resampling)
+        if self.dtype is not None:
+            _check_dtype(self.dtype)
+        if self.nodata is not None and (isinstance(self.nodata, bool)
+                                        or not isinstance(self.nodata, int | float)):
+            raise InputError(f"LoadOptions(nodata=...): {quote(self.nodata)} is not a number; give a number "
+                             "such as 0, or float('nan') for float bands, or None for the files' nodata.")
+        for name in ("use_overviews", "ship_signer", "fail_on_error", "check_signable", "rescale"):
+            if not isinstance(getattr(self, name), bool):
+                raise InputError(f"LoadOptions({name}=...): {quote(getattr(self, name))} is not True or "
+                                 "False; give a boolean.")
+        if not isinstance(self.gdal_options, Mapping) or not all(
+                isinstance(k, str) for k in self.gdal_options):
+            raise InputError(f"LoadOptions(gdal_options=...): {quote(self.gdal_options)} is not a mapping of "
+                             "GDAL option names to values, e.g. {'GDAL_HTTP_TIMEOUT': '30'}.")
+        if self.max_cube_bytes is not None and (isinstance(self.max_cube_bytes, bool) or not isinstance(
+                self.max_cube_bytes, int | float) or not self.max_cube_bytes > 0):
+            raise InputError(f"LoadOptions(max_cube_bytes=...): {quote(self.max_cube_bytes)} is not a "
+                             "positive number of bytes; give e.g. 100_000_000_000 (100 GB), or None for the "
+                             "default.")
+        if self.validity is not None:
+            from ..signing.validity import parse_validity
+
+            parse_validity(self.validity)
 
 
 class LoadArguments(TypedDict, total=False):
@@ -128,6 +193,12 @@ def norm_bands(bands: str | Sequence[str] | None, band_map: Mapping[str, Any] | 
         return list(band_map) if band_map else list(DEFAULT_BANDS)
     if isinstance(bands, str):
         bands = [bands]
+    if isinstance(bands, Mapping):
+        raise InputError(f"bands={quote(bands)}: give a list of band names, e.g. bands=['red', 'nir']; to "
+                         "say which band of which asset a name means, use band_map={'red': ('src_xs', 1)}.")
+    if not isinstance(bands, Sequence | set | frozenset) or not all(isinstance(b, str) and b for b in bands):
+        raise InputError(f"bands={quote(bands)}: give a band name or a list of band names, e.g. "
+                         f"bands=['red', 'nir'] (common names: {', '.join(COMMON_NAMES)}).")
     out = list(dict.fromkeys(bands))
     if not out:
         raise LoadError(f"No band asked: choose among {', '.join(COMMON_NAMES)}.")
@@ -142,14 +213,87 @@ def norm_chunks(chunks: int | Mapping[str, int] | None) -> dict[str, int]:
     >>> norm_chunks(512)
     {'time': 1, 'y': 512, 'x': 512}
     """
+    hint = (f"give a chunk side in pixels (e.g. chunks=512; default {DEFAULT_CHUNK}), or a mapping such as "
+            "{'x': 1024, 'y': 1024, 'time': 1} (-1 for one chunk along a dimension)")
     if chunks is None:
         return {"time": 1, "y": DEFAULT_CHUNK, "x": DEFAULT_CHUNK}
-    if isinstance(chunks, int):
+    if isinstance(chunks, int) and not isinstance(chunks, bool):
+        if chunks <= 0:
+            raise LoadError(f"chunks={quote(chunks)} must be positive: {hint}.")
         return {"time": 1, "y": chunks, "x": chunks}
+    if not isinstance(chunks, Mapping) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in chunks.values()):
+        raise InputError(f"chunks={quote(chunks)}: {hint}.")
+    unknown = sorted(str(k) for k in chunks if str(k) not in ("x", "y", "time", "band"))
+    if unknown:
+        raise InputError(f"chunks={quote(chunks)} names {', '.join(map(repr, unknown))}: {hint}.")
     out = {"time": 1, **{str(k): int(v) for k, v in chunks.items()}}
     if any(v <= 0 and v != -1 for v in out.values()):
-        raise LoadError(f"chunks must be positive (or -1 for one chunk), not {dict(chunks)!r}")
+        raise LoadError(f"chunks must be positive (or -1 for one chunk), not {quote(dict(chunks))}: {hint}.")
     return out
+
+
+def _check_resolution(value: Any) -> None:
+    hint = ("give a pixel size in CRS units (metres for UTM and Lambert-93), e.g. resolution=10, a pair "
+            "(10, -10), or 'ms' / 'pan' for the native multispectral or panchromatic one")
+    if value is None:
+        return
+    if isinstance(value, str):
+        if value.lower() not in ("ms", "pan"):
+            raise LoadError(f"resolution={quote(value)}: {hint}.")
+        return
+    numbers = list(value) if isinstance(value, Sequence) else [value]
+    if not (1 <= len(numbers) <= 2) or (isinstance(value, Sequence) and len(numbers) != 2):
+        raise LoadError(f"resolution={quote(value)} has {len(numbers)} value(s): {hint}.")
+    for v in numbers:
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v == 0:
+            raise LoadError(f"resolution={quote(value)}: {hint}.")
+        if not isinstance(value, Sequence) and v < 0:
+            raise LoadError(f"resolution must be positive, not {quote(value)}: {hint}.")
+
+
+def _check_crs(value: Any) -> None:
+    if value is None:
+        return
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(value)
+    except (CRSError, TypeError, ValueError) as exc:
+        raise InputError(f"crs={quote(value)} is not a CRS pyproj knows ({str(exc)[:100]}): give an EPSG "
+                         "code such as 'EPSG:32631' (UTM 31N) or 'EPSG:2154' (Lambert-93), or None for the "
+                         "items' own.") from None
+
+
+def _check_groupby(value: Any, items: Sequence[Any]) -> None:
+    if callable(value) or value in GROUPBY:
+        return
+    if isinstance(value, str) and value and items and all(value in it.properties for it in items):
+        return
+    raise InputError(f"groupby={quote(value)}: use {', '.join(map(repr, GROUPBY))}, a property every item "
+                     "has (e.g. 'platform'), or a function of (item, parsed item, index).")
+
+
+def check_values(arguments: Mapping[str, Any], items: Sequence[Any] = ()) -> None:
+    """Refuse values of a load's keyword arguments that cannot work (before any IO), saying what to give.
+
+    Examples
+    --------
+    >>> check_values({"resolution": (10,)})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dinamis_widgets.errors.LoadError: resolution=(10,) has 1 value(s): give a pixel size in CRS units ...
+    """
+    _check_resolution(arguments.get("resolution"))
+    _check_crs(arguments.get("crs"))
+    norm_chunks(arguments.get("chunks"))
+    if "groupby" in arguments and arguments["groupby"] is not None:
+        _check_groupby(arguments["groupby"], items)
+    options = arguments.get("options")
+    if options is not None and not isinstance(options, LoadOptions):
+        raise InputError(f"options={quote(options)}: give a LoadOptions, e.g. "
+                         "options=dw.LoadOptions(resampling='bilinear').")
 
 
 def check_arguments(arguments: Mapping[str, Any]) -> None:
@@ -160,10 +304,10 @@ def check_arguments(arguments: Mapping[str, Any]) -> None:
     >>> check_arguments({"aoi": None, "chunk": 512})
     Traceback (most recent call last):
     ...
-    TypeError: unexpected keyword argument(s) 'chunk'; a load takes aoi, band_map, chunks, crs, groupby, \
-mask, options, resolution, signer
+    dinamis_widgets.errors.InputError: unexpected keyword argument(s) 'chunk'; a load takes aoi, band_map, \
+chunks, crs, groupby, mask, options, resolution, signer
     """
     unknown = sorted(set(arguments) - set(LoadArguments.__annotations__))
     if unknown:
-        raise TypeError(f"unexpected keyword argument(s) {', '.join(map(repr, unknown))}; a load takes "
+        raise InputError(f"unexpected keyword argument(s) {', '.join(map(repr, unknown))}; a load takes "
                         f"{', '.join(sorted(LoadArguments.__annotations__))}")

@@ -41,7 +41,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..errors import AuthenticationError, SigningError, ValidityError, mask_signatures, masked_logger
+from ..errors import (
+    AuthenticationError,
+    InputError,
+    SigningError,
+    ValidityError,
+    mask_signatures,
+    masked_logger,
+    quote,
+)
 from ..http import RetryPolicy, request, service_message
 from ..settings import Profile, Settings, get_settings, host_matches, profile_for
 from .credentials import Credentials, NoAuth, get_credentials
@@ -307,7 +315,8 @@ class Signer:
         passed = reused = 0
         for url in ordered:
             if not isinstance(url, str):
-                raise TypeError(f"URLs must be strings, not {type(url).__name__}")
+                raise InputError(f"URLs to sign must be strings, not a {type(url).__name__} ({quote(url)}): "
+                                 "give asset hrefs such as 'https://.../file.tif'.")
             if not self.needs_signing(url):
                 out[url] = SignedURL(url, url, None)
                 passed += 1
@@ -443,23 +452,31 @@ class Signer:
             )
             err.status = response.status_code  # type: ignore[attr-defined]
             raise err
+        check = (f"Check the signing endpoint ({self.endpoint}: TLD_SIGNING_ENDPOINT or the catalogue "
+                 "profile's signing URL)")
+        html = detail.lstrip().startswith("<") or "html" in response.headers.get("Content-Type", "")
         if not response.ok:
-            hint = ("; the signing service has a problem: try again later, or check TLD_SIGNING_ENDPOINT"
-                    if response.status_code >= 500 else "")
-            raise SigningError(f"Signing {len(keys)} URL(s) failed at {url}{hint}",
-                               status=response.status_code, service_message=detail, url=url)
+            hint = (f". {check}: it should be the root of the service that has /sign_urls"
+                    if response.status_code in (404, 405) or html else
+                    ". Try again later; if it persists, tell the catalogue's support")
+            raise SigningError(f"Signing {len(keys)} URL(s) at {url} failed{hint}",
+                               status=response.status_code, url=url,
+                               service_message="an HTML page" if html else detail)
         try:
             body = response.json()
             hrefs = body["hrefs"]
             expiry = _parse_expiry(body.get("expiry"))
             missing = [k for k in keys if not isinstance(hrefs.get(k), str)]
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise SigningError("The signing service's answer is not {\"hrefs\": ..., \"expiry\": ...}",
-                               status=response.status_code, url=url) from None
+            found = "an HTML page" if html else quote(response.text[:200], 60) or "an empty body"
+            raise SigningError(f"The signing service at {url} did not answer {{\"hrefs\": ..., \"expiry\": "
+                               f"...}} but {found}. {check}.", status=response.status_code, url=url) from None
         if missing:
-            raise SigningError(f"The signing service's answer lacks {len(missing)} of the {len(keys)} URLs "
-                               f"asked (first: {mask_signatures(missing[0])})", status=response.status_code,
-                               url=url)
+            empty = " (its 'hrefs' is empty)" if not hrefs else ""
+            raise SigningError(f"The signing service at {url} did not sign {len(missing)} of the "
+                               f"{len(keys)} URLs asked{empty} (first: {mask_signatures(missing[0])}). Are "
+                               f"they URLs of the catalogue's object store? {check}.",
+                               status=response.status_code, url=url)
         out: dict[str, SignedURL] = {}
         for key in keys:
             href = hrefs[key]

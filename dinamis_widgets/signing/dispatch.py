@@ -37,7 +37,7 @@ from typing import Any
 
 import pystac
 
-from ..errors import NotSignableError
+from ..errors import InputError, NotSignableError, quote
 from ..warnings import NotSignableWarning
 from .client import Signer
 from .registry import get_signer
@@ -102,9 +102,10 @@ def sign(obj: Any, validity: ValidityLike | None = None, *, copy: bool = True,
     client_module = sys.modules.get("pystac_client")
     if client_module is not None and isinstance(obj, client_module.ItemSearch):
         return _sign_search(obj, validity, assets, signer)
-    raise TypeError(
-        f"Cannot sign a {type(obj).__name__}: give a URL, a pystac Asset, Item, ItemCollection or "
-        "Collection, a pystac-client ItemSearch, or a STAC item/collection/feature collection mapping."
+    raise InputError(
+        f"Cannot sign a {type(obj).__name__} ({quote(obj)}): give a URL, a pystac Asset, Item, "
+        "ItemCollection or Collection, a pystac-client ItemSearch, or a STAC item/collection/feature "
+        "collection mapping."
     )
 
 
@@ -124,10 +125,13 @@ def _selected(asset_keys: Iterable[str], wanted: Sequence[str] | None, owner: st
         return keys
     if isinstance(wanted, str):
         wanted = [wanted]
+    if not isinstance(wanted, Sequence | set | frozenset) or not all(isinstance(w, str) for w in wanted):
+        raise InputError(f"assets={quote(wanted)}: give asset keys, e.g. assets=['multispectral'] (the "
+                         f"assets of {owner}: {', '.join(keys) or 'none'}).")
     unknown = [w for w in wanted if w not in keys]
     if unknown:
-        raise NotSignableError(f"{owner} has no asset {', '.join(map(repr, unknown))}; its assets are: "
-                               f"{', '.join(keys) or 'none'}.")
+        raise NotSignableError(f"{owner} has no asset {', '.join(map(quote, unknown))}: give some of its "
+                               f"assets, e.g. assets={keys[:1]!r} (its assets: {', '.join(keys) or 'none'}).")
     return [k for k in keys if k in wanted]
 
 
@@ -172,6 +176,12 @@ def _warn_unsigned(reasons: list[NotSignable]) -> None:
 @sign.register(str)
 def _sign_str(obj: str, validity: ValidityLike | None = None, *, copy: bool = True,
               assets: Sequence[str] | None = None, signer: Signer | None = None) -> str:
+    text = obj.strip()
+    if "://" not in text and not text.startswith("/vsi"):
+        raise InputError(
+            f"Cannot sign {quote(obj)}: it is not a URL. dw.sign signs URLs ('https://...') and STAC "
+            "objects: search the item first (dw.search(ids=[...]) gives items you can sign), or use the "
+            "command line, which resolves item ids: dinamis-widgets sign <item id>.")
     return (signer or get_signer()).sign_url(obj, validity).href
 
 

@@ -41,7 +41,7 @@ import re
 from datetime import timedelta
 from typing import Final
 
-from ..errors import ValidityError
+from ..errors import ValidityError, quote
 
 __all__ = ["ACCEPTED_FORMS", "ValidityLike", "format_validity", "parse_validity", "validity_seconds"]
 
@@ -69,6 +69,9 @@ for _names, _seconds in (
 _NUMBER = r"(?:\d+(?:[.,]\d*)?|[.,]\d+)"
 _ONE_VALUE_RE = re.compile(rf"^([+-]?)\s*({_NUMBER})\s*([a-z]+)$", re.I)
 _ISO_START_RE = re.compile(r"^[+-]?P", re.I)
+_EXPONENT_RE = re.compile(rf"^([+-]?\s*{_NUMBER}e[+-]?\d+)\s*([a-z]*)$", re.I)
+#: Longest text read as a validity (``"P1DT23H59M59S"`` is 13 characters): longer is refused at once.
+_MAX_TEXT = 64
 _SECONDS_RE = re.compile(rf"^([+-]?)\s*({_NUMBER})$")
 _COMPOUND_RE = re.compile(rf"^(?:\s*{_NUMBER}\s*[a-z]+){{2,}}\s*$", re.I)
 _COMPOUND_PART_RE = re.compile(rf"({_NUMBER})\s*([a-z]+)", re.I)
@@ -87,7 +90,7 @@ def _number(text: str) -> float:
 
 
 def _error(value: object, why: str, hint: str = "") -> ValidityError:
-    quoted = repr(value) if not isinstance(value, timedelta) else f"'{value}'"
+    quoted = quote(value) if not isinstance(value, timedelta) else f"'{value}'"
     message = f"Invalid validity {quoted}: {why}."
     if hint:
         message += f" {hint}"
@@ -130,6 +133,16 @@ def _parse_text(value: str) -> float:
     text = value.strip()
     if not text:
         raise _error(value, "it is empty")
+    if len(text) > _MAX_TEXT:
+        raise _error(value, f"it is {len(text)} characters long, too long for a duration",
+                     "Write a short duration such as '3h' or 'PT3H10M'.")
+    if match := _EXPONENT_RE.match(text):
+        number, unit = match.groups()
+        full = float(number.replace(",", ".").replace(" ", ""))
+        written = f"{full:.0f}" if full.is_integer() and abs(full) < 1e15 else "3600"
+        raise _error(value, "a number in scientific notation is not a duration",
+                     f"Write the number in full with one unit, e.g. '{written}{unit or 's'}', or an ISO 8601 "
+                     "duration such as 'PT1H'.")
     if _ISO_START_RE.match(text):
         match = _ISO_RE.match(text)
         if match:
