@@ -125,7 +125,9 @@ class AOIPicker(widgets.VBox):
             self.summary.value = f"<i>{html.escape(t('aoi_none', self.lang))}</i>"
             return
         source = t(f"aoi_source_{self.source}", self.lang) if self.source else "-"
-        kind = "bbox" if self.aoi.is_box else str(self.aoi.geometry.get("type"))
+        shape = "box" if self.aoi.is_box else str(self.aoi.geometry.get("type"))
+        kind = t(f"aoi_kind_{shape}", self.lang)
+        kind = shape if kind == f"aoi_kind_{shape}" else kind  # a geometry type without a label: its name
         self.summary.value = html.escape(t("aoi_summary", self.lang, source=source, kind=kind,
                                            bbox=_round_bbox(self.aoi.bbox)))
 
