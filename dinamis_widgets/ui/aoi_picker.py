@@ -107,7 +107,8 @@ class AOIPicker(widgets.VBox):
         super().__init__(children=[
             title,
             widgets.HBox([self.text, self.apply_button]),
-            widgets.HBox([self.upload, self.view_button, self.clear_button]),
+            widgets.HBox([self.upload, self.view_button, self.clear_button],
+                         layout=widgets.Layout(flex_flow="row wrap")),
             self.summary, self.error_html,
         ], lang=lang, **kwargs)
         self.add_class("dw-aoi")

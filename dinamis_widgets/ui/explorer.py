@@ -50,10 +50,11 @@ from .status import StatusBar
 from .styles import style_widget
 from .tasks import TaskRunner
 
-#: Height of the map and of the side panel: the window's less the notebook's bars, within bounds.
-APP_HEIGHT = "clamp(420px, calc(100vh - 170px), 900px)"
+#: Height of the map and of the side panel: the window's less JupyterLab's bars and the cell's code (the
+#: map's bottom in view at 1366x768), within bounds.
+APP_HEIGHT = "clamp(400px, calc(100vh - 265px), 900px)"
 #: Width of the side panel (the map takes the rest).
-SIDE_WIDTH = "420px"
+SIDE_WIDTH = "390px"
 
 if TYPE_CHECKING:
     from ..catalog.aoi import AOI

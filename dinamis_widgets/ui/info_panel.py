@@ -75,8 +75,10 @@ _FIELDS: tuple[tuple[str, str, str], ...] = (
     ("info_version", "processing_version", "text"),
     ("info_crs", "crs", "text"),
 )
-#: Long values wrap between words; only a word wider than the panel (an id) is cut.
+#: Sentences wrap between words (never "processin g"); a value without spaces (an id) wraps anywhere, or a
+#: table cell would grow past the panel.
 _WRAP = "overflow-wrap:break-word;word-break:normal"
+_WRAP_TOKEN = "overflow-wrap:anywhere"
 #: Where a level was found -> the words said after it (none for the item's processing:level).
 _LEVEL_FROM = {"item id": "level_from_id", "assets": "level_from_assets"}
 
@@ -236,7 +238,7 @@ class InfoPanel(widgets.HTML):
         rows = _rows(self.item, self.lang, self.signable_reason, with_signability=True)
         body = "".join(
             f"<tr><th style='text-align:left;padding-right:12px;white-space:nowrap'>{html.escape(k)}</th>"
-            f"<td class='dw-info-{i} dw-info-{css_class(name)}' style='{_WRAP}'>"
+            f"<td class='dw-info-{i} dw-info-{css_class(name)}' style='{_WRAP if ' ' in v else _WRAP_TOKEN}'>"
             f"{html.escape(v)}</td></tr>"
             for i, (name, k, v) in enumerate(rows))
         self.value = (f"<div><b>{html.escape(t('information', self.lang))}</b>"

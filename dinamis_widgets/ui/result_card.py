@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 __all__ = ["ResultCard", "metadata_json"]
 
 #: Buttons of a card: as wide as their label, short.
-_SMALL = {"width": "auto", "height": "28px", "margin": "1px 2px"}
+_SMALL = {"width": "auto", "height": "26px", "margin": "1px 2px", "padding": "0 6px"}
 
 
 def metadata_json(item: Any) -> str:
@@ -146,17 +146,15 @@ class ResultCard(widgets.VBox):
         self.action_area = widgets.VBox()
         self.action_area.add_class("dw-card-actions")
         row = widgets.Layout(flex_flow="row wrap", align_items="center")
-        actions = widgets.HBox([self.zoom_button, self.visualise_button, self.basket_button], layout=row)
+        actions = widgets.HBox([self.info_button, self.zoom_button, self.visualise_button,
+                                self.basket_button], layout=row)
         self.details = widgets.VBox([self.info_panel,
                                      widgets.HBox([self.metadata_button, self.download_button,
                                                    self.sign_url_button], layout=row),
                                      self.metadata_link, self.action_area],
                                     layout=widgets.Layout(display="none"))
         self.details.add_class("dw-card-details")
-        self._head = widgets.HBox([self.header, self.info_button],
-                                  layout=widgets.Layout(justify_content="space-between",
-                                                        align_items="flex-start"))
-        self._base: list[widgets.Widget] = [self._head, actions, self.status]
+        self._base: list[widgets.Widget] = [self.header, actions, self.status]
         super().__init__(children=[*self._base, self.details], lang=lang,
                          layout=widgets.Layout(border="1px solid #ccc", padding="2px 4px", margin="2px 0",
                                                flex="0 0 auto"),
@@ -214,7 +212,8 @@ class ResultCard(widgets.VBox):
         summary = " ".join(p for p in parts if p)
         self.header.value = (
             f"<div>{summary} · {badge}{basket}"
-            f"<br><span style='font-size:11px;color:#555'>{html.escape(self.item_id)}</span></div>")
+            f"<br><span class='dw-card-id' style='font-size:11px;color:#555;overflow-wrap:anywhere'>"
+            f"{html.escape(self.item_id)}</span></div>")
         self.layout.border = "2px solid #d81b60" if self.selected else "1px solid #ccc"
         self.basket_button.disabled = self.in_basket
 

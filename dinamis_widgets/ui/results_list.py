@@ -130,7 +130,7 @@ class ResultsList(widgets.VBox):
         self.list_view.add_class("dw-results-list")
         # The one details pane: a card's Information, its other actions and their forms (sign, download).
         self.back_button = widgets.Button(description=t("details_back", lang), icon="arrow-left",
-                                          layout=widgets.Layout(width="auto"))
+                                          layout=widgets.Layout(width="auto", flex="0 0 auto"))
         self.back_button.add_class("dw-details-back")
         self.details_title = widgets.HTML()
         self.details_title.add_class("dw-details-title")

@@ -16,14 +16,22 @@ import ipywidgets as widgets
 
 __all__ = ["EXPLORER_CSS", "style_widget"]
 
-#: The rules: a range slider's readout as wide as its text ("0.00 – 1.50" overflowed its box), cards'
-#: buttons in a smaller type, the details pane's title on one line.
+#: The rules: the side panel's tabs scroll their content instead of squeezing it, with a thin padding; a
+#: range slider's readout as wide as its text ("0.00 – 1.50" overflowed its box), cards'
+#: buttons in a smaller type, texts in the panel at a text's line height (not a button's), an id (no spaces)
+#: wrapped anywhere rather than past the card.
 EXPLORER_CSS = """
+.dw-explorer .dw-search-panel > *, .dw-explorer .dw-results > *, .dw-explorer .dw-results-list > *,
+.dw-explorer .dw-basket > * { flex-shrink: 0; }
 .dw-explorer .dw-filter .widget-readout, .dw-explorer .dw-filter .jupyter-widget-readout {
   max-width: none; min-width: max-content; overflow: visible; flex: 0 0 auto;
 }
 .dw-explorer .dw-result-card button, .dw-explorer .dw-result-details button { font-size: 12px; }
-.dw-explorer .dw-card-title { line-height: 1.3; }
+.dw-explorer .dw-side-panel :is(.widget-html-content, .jupyter-widget-html-content) { line-height: 1.35; }
+.dw-explorer .dw-side-panel code { overflow-wrap: anywhere; }
+.dw-explorer .dw-card-title { min-width: 0; width: 100%; }
+.dw-explorer .dw-side-tabs > :is(.widget-tab-contents, .jupyter-widget-tab-contents) { padding: 6px 4px; }
+.dw-explorer .dw-card-id { overflow-wrap: anywhere; }
 """
 
 
