@@ -230,7 +230,7 @@ class Basket(widgets.VBox):
             label = widgets.HTML(f"{html.escape(sensor)} {html.escape(when)} ☁ {html.escape(cloud)} "
                                  f"<span style='font-size:11px;color:#555'>{html.escape(item.id)}</span>")
             button = widgets.Button(icon="trash", tooltip=t("remove", self.lang),
-                                    layout=widgets.Layout(width="36px"))
+                                    layout=widgets.Layout(width="32px", flex="0 0 32px", padding="0"))
             button.add_class("dw-basket-remove")
             button.on_click(lambda _b, iid=item.id: self.remove(iid))
             row = widgets.HBox([button, label])
@@ -311,7 +311,7 @@ class Basket(widgets.VBox):
         sizes = ", ".join(f"{k}: {v}" for k, v in cube.sizes.items())
         summary = f"{{{sizes}}}; {', '.join(map(str, cube.data_vars))}; {cube.nbytes / 2**20:.1f} MB"
         self.cube_summary.value = f"<code>{html.escape(summary)}</code>"
-        message = t("loaded", self.lang, summary=summary)
+        message = t("loaded", self.lang)  # its sizes are in the summary under it, once
         if self._skipped:
             message += " " + t("basket_skipped", self.lang, ids=", ".join(self._skipped))
         self.status.success(message)

@@ -53,8 +53,8 @@ from .tasks import TaskRunner
 #: Height of the map and of the side panel: the window's less JupyterLab's bars and the cell's code (the
 #: map's bottom in view at 1366x768), within bounds.
 APP_HEIGHT = "clamp(400px, calc(100vh - 265px), 900px)"
-#: Width of the side panel (the map takes the rest).
-SIDE_WIDTH = "390px"
+#: Width of the side panel (the map takes the rest): wider on a wide screen, so a card's actions fit a row.
+SIDE_WIDTH = "clamp(385px, 30%, 470px)"
 
 if TYPE_CHECKING:
     from ..catalog.aoi import AOI

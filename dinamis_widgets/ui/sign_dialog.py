@@ -198,7 +198,8 @@ class SignDialog(widgets.VBox):
     @observe("item")
     def _build(self, _change: Any = None) -> None:
         item = self.item
-        title = widgets.HTML(f"<b>{html.escape(t('sign_title', self.lang, id=getattr(item, 'id', '?')))}</b>")
+        said = html.escape(t("sign_title", self.lang, id=getattr(item, "id", "?")))
+        title = widgets.HTML(f"<b style='overflow-wrap:anywhere'>{said}</b>")  # an id wraps, not cut
         verdict = explain_signability(item)
         self.reason = reason_text(verdict.reason, self.lang)
         if self.reason is not None:
