@@ -187,11 +187,12 @@ class Explorer(widgets.VBox):
         panel.observe(self._on_profile, names="profile")
         cards.on_action(self._on_card_action)
 
-    def _signer(self) -> Signer | None:
+    def _signer(self, status: StatusBar | None = None) -> Signer | None:
+        """The catalogue's signer; None, said in ``status`` (the explorer's by default), when it has none."""
         try:
             return self.panel.signer
         except DinamisError as exc:
-            self.status.report(exc)
+            (status or self.status).report(exc)
             return None
 
     def _on_profile(self, _change: Any = None) -> None:
@@ -244,7 +245,7 @@ class Explorer(widgets.VBox):
     def visualise(self, item: Any, card: ResultCard | None = None) -> None:
         """Show an item's quicklook on the map (read in the background, sent as a ``data:`` URL); the
         messages go under the card's buttons when a card asked."""
-        signer = self._signer()
+        signer = self._signer(card.status if card is not None else None)
         tasks = self._card_runner(card) if card is not None else self._tasks
         status = tasks.status
 
