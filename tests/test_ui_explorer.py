@@ -15,7 +15,7 @@ import dinamis_widgets as dw
 from dinamis_widgets.twin.scenes import expected_ndvi
 from dinamis_widgets.ui import Explorer
 
-from .ui_helpers import DECK_ITEM, ROCHEFORT, TWO_DATES, browser_draw, wait_for
+from .ui_helpers import DECK_ITEM, ROCHEFORT, TWO_DATES, searched_explorer, wait_for
 
 pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
               pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")]
@@ -23,19 +23,7 @@ pytestmark = [pytest.mark.filterwarnings("ignore::DeprecationWarning"),
 
 @pytest.fixture(scope="module")
 def explorer(twin: Any, tmp_path_factory: pytest.TempPathFactory) -> Explorer:
-    ex = dw.Explorer(download_folder=str(tmp_path_factory.mktemp("downloads")))
-    assert ex.wait(60), ex.panel.status.message
-    ex.panel.collections = ("SPOT67_HCF_GS1",)
-    assert ex.wait(60)
-    # the area drawn on the map is the search's area
-    square = {"type": "Polygon", "coordinates": [[[ROCHEFORT[0], ROCHEFORT[1]], [ROCHEFORT[2], ROCHEFORT[1]],
-                                                  [ROCHEFORT[2], ROCHEFORT[3]], [ROCHEFORT[0], ROCHEFORT[3]],
-                                                  [ROCHEFORT[0], ROCHEFORT[1]]]]}
-    feature = {"type": "Feature", "properties": {}, "geometry": square}
-    browser_draw(ex.map.draw_control, "created", feature, [feature])
-    ex.panel.search_button.click()
-    assert ex.wait(60), ex.panel.status.message
-    return ex
+    return searched_explorer(download_folder=str(tmp_path_factory.mktemp("downloads")))
 
 
 def test_search_from_a_drawn_area_fills_cards_and_the_map(explorer: Explorer) -> None:
@@ -68,7 +56,7 @@ def test_information_panel_of_the_deck_item(explorer: Explorer) -> None:
     props = card.item.properties
     assert fields["Nuage"] == f"{props['eo:cloud_cover']:g} %"
     assert fields["Couverture neigeuse"] == f"{props['eo:snow_cover']:g}"
-    assert "24 Feb 2026 10:36:27" in card.header.value and "24.7°" in card.header.value
+    assert "24 févr. 2026 10:36:27" in card.header.value and "24.7°" in card.header.value  # French UI
     assert "Charente-Maritime" in card.info_panel.value
 
 
@@ -128,6 +116,7 @@ def test_card_download_with_progress(explorer: Explorer, twin: Any) -> None:
     card.download_button.click()
     view = card.download_view
     assert view is not None and view in card.action_area.children
+    assert explorer.results_list.open_card is card and card.details not in card.children
     view.asset.value = "panchromatic"
     view.start_button.click()
     assert view.wait(60), view.status.message
@@ -147,8 +136,15 @@ def test_card_opens_the_sign_dialog(explorer: Explorer) -> None:
     assert card is not None
     card.sign_url_button.click()
     assert card.sign_dialog is not None and card.sign_dialog in card.action_area.children
+    # one place for dialogs: the list's details pane, which replaces the list; never inside the card
+    lst = explorer.results_list
+    assert lst.open_card is card and card.details in lst.details_body.children
+    assert lst.details_pane.layout.display == "" and lst.list_view.layout.display == "none"
+    assert card.details not in card.children
     card.sign_url_button.click()
     assert card.sign_dialog not in card.action_area.children
+    lst.back_button.click()
+    assert lst.open_card is None and lst.list_view.layout.display == "" and not card.info_button.value
 
 
 def _truth_on_cube_grid(item: pystac.Item, frame: Any) -> np.ndarray:

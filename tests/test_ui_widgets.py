@@ -248,8 +248,9 @@ def test_overlay_and_legend() -> None:
     m.show_overlay(url, ROCHEFORT, "NDVI 2", legend=legend)
     overlays = [layer for layer in m.map.layers if type(layer).__name__ == "ImageOverlay"]
     assert overlays == [m.overlay] and m.overlay.bounds == [[45.92, -0.98], [45.96, -0.93]]
-    assert [c for c in m.map.controls if type(c).__name__ == "WidgetControl"
-            and c.widget is not m.basemap_switch] == [m.legend]
+    legends = [c for c in m.map.controls if type(c).__name__ == "WidgetControl"
+               and c.widget is not m.wheel_hint and c.widget is not m.basemap_switch]
+    assert legends == [m.legend]
     assert _offline_urls(m) == []
 
 

@@ -43,3 +43,20 @@ def browser_draw(control: Any, action: str, feature: dict[str, Any], shapes: lis
     then sync the control's ``data`` with every shape now drawn (its ``layers_to_data``)."""
     control._handle_leaflet_event(None, {"event": f"draw:{action}", "geo_json": feature}, None)
     control.data = shapes
+
+
+def searched_explorer(**kwargs: Any) -> Any:
+    """An Explorer (French unless told) that searched SPOT67_HCF_GS1 over an area drawn around Rochefort."""
+    import dinamis_widgets as dw
+
+    ex = dw.Explorer(**kwargs)
+    assert ex.wait(60), ex.panel.status.message
+    ex.panel.collections = ("SPOT67_HCF_GS1",)
+    assert ex.wait(60)
+    w, s, e, n = ROCHEFORT
+    square = {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
+    feature = {"type": "Feature", "properties": {}, "geometry": square}
+    browser_draw(ex.map.draw_control, "created", feature, [feature])
+    ex.panel.search_button.click()
+    assert ex.wait(60), ex.panel.status.message
+    return ex

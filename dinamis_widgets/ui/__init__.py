@@ -43,8 +43,11 @@ CSS classes (stable, for browser tests and styling)
 Every interactive element carries a ``dw-*`` class (``widget.add_class``). Repeated elements (cards, rows)
 share the class; take the n-th, or scope by the card (``.dw-result-card``).
 
-Containers: ``dw-explorer``, ``dw-search-panel``, ``dw-map-box``, ``dw-results``, ``dw-result-cards``,
-``dw-basket``, ``dw-sign-dialog``, ``dw-download``, ``dw-status-bar``.
+Containers: ``dw-explorer``, ``dw-side-panel`` (beside the map) holding ``dw-side-tabs`` (Recherche,
+Résultats, Panier: ``.lm-TabBar-tab`` elements), ``dw-centre`` (the map and its status), ``dw-search-panel``,
+``dw-map-box``, ``dw-results``, ``dw-results-list``, ``dw-result-cards``, ``dw-result-details`` (the one
+details pane), ``dw-basket``, ``dw-sign-dialog``, ``dw-download``, ``dw-status-bar``, ``dw-styles`` (the
+explorer's CSS rules).
 
 Search panel:
 
@@ -65,9 +68,12 @@ Search panel:
   ``dw-query-code-toggle``, ``dw-query-code`` (the query as code).
 
 Map: ``dw-map`` (the leaflet map itself: draw with its toolbar), ``dw-ndvi-legend`` and ``dw-map-legend``
-(legend of the overlay, in a map control).
+(legend of the overlay, in a map control), ``dw-wheel-hint`` (whether the wheel zooms: after a click on the
+map, until the pointer leaves it).
 
-Results: ``dw-sort`` (date/cloud/angle), ``dw-sort-order``, ``dw-results-count``; each card
+Results: ``dw-results-header`` with ``dw-results-count``, ``dw-sort`` (date/cloud/angle), ``dw-sort-order``;
+``dw-results-footer`` ("Plus de résultats"); ``dw-details-back`` and ``dw-details-title`` (the details pane
+of the card whose Information is open: it holds that card's ``dw-card-details``); each card
 ``dw-result-card`` plus ``dw-signable`` or ``dw-not-signable``, with ``dw-card-title`` (sensor, date and
 time, cloud %, angle, signable badge ``dw-badge-signable``/``dw-badge-not-signable``, id),
 ``dw-info-button`` (toggle), ``dw-info-panel`` (table; value cells ``dw-info-0`` ... in the order Capteur,
@@ -75,13 +81,15 @@ Pays, Département, Région, Ville, Identifiant, Plateforme, Résolution, Angle,
 Niveau, Fournisseur, Signature), ``dw-zoom-button``, ``dw-metadata-button`` then ``dw-metadata-link``
 (holding the ``a.dw-metadata-anchor`` data: download link), ``dw-download-button``, ``dw-visualise-button``,
 ``dw-sign-url-button`` ("Signer l'Url": opens the dialog; absent (hidden) for BRUT/Regards),
-``dw-basket-add``, ``dw-card-status`` (messages of the card's actions), ``dw-card-actions`` (where the
-dialog and the download form open).
+``dw-basket-add``, ``dw-card-status`` (messages of the card's actions), ``dw-card-details`` (the
+Information panel, metadata, download and sign buttons, and ``dw-card-actions`` where the dialog and the
+download form open: shown in the details pane, or under a card on its own).
 
 Sign dialog: ``dw-sign-ms`` and ``dw-sign-pan`` (checkboxes: multispectral, panchromatic),
 ``dw-sign-validity`` (text), ``dw-sign-error`` (inline error), ``dw-sign-button`` ("Signer"),
-``dw-sign-results``, per asset ``dw-signed-ms``/``dw-signed-pan`` boxes holding ``dw-signed-url`` (text
-area; also ``dw-signed-url-ms``/``dw-signed-url-pan``), ``dw-sign-expiry``, ``dw-signed-vsicurl``;
+``dw-sign-results``, per asset ``dw-signed-ms``/``dw-signed-pan`` boxes holding ``dw-signed-url`` (one-line
+text; also ``dw-signed-url-ms``/``dw-signed-url-pan``), ``dw-copy``/``dw-copy-ms`` holding the
+``dw-copy-button`` ("Copier"), ``dw-sign-expiry``, ``dw-signed-vsicurl``;
 ``dw-sign-note`` (QGIS/GDAL < 3.10 note), ``dw-sign-reason`` (why a BRUT/Regards product cannot be
 signed: then there is no ``dw-sign-button``), ``dw-sign-in`` (a sign-in link when needed).
 

@@ -107,7 +107,8 @@ class AOIPicker(widgets.VBox):
         super().__init__(children=[
             title,
             widgets.HBox([self.text, self.apply_button]),
-            widgets.HBox([self.upload, self.view_button, self.clear_button]),
+            widgets.HBox([self.upload, self.view_button, self.clear_button],
+                         layout=widgets.Layout(flex_flow="row wrap")),
             self.summary, self.error_html,
         ], lang=lang, **kwargs)
         self.add_class("dw-aoi")
@@ -125,7 +126,9 @@ class AOIPicker(widgets.VBox):
             self.summary.value = f"<i>{html.escape(t('aoi_none', self.lang))}</i>"
             return
         source = t(f"aoi_source_{self.source}", self.lang) if self.source else "-"
-        kind = "bbox" if self.aoi.is_box else str(self.aoi.geometry.get("type"))
+        shape = "box" if self.aoi.is_box else str(self.aoi.geometry.get("type"))
+        kind = t(f"aoi_kind_{shape}", self.lang)
+        kind = shape if kind == f"aoi_kind_{shape}" else kind  # a geometry type without a label: its name
         self.summary.value = html.escape(t("aoi_summary", self.lang, source=source, kind=kind,
                                            bbox=_round_bbox(self.aoi.bbox)))
 

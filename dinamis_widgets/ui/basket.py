@@ -1,6 +1,9 @@
 """The basket: products collected across searches, loaded as a lazy cube, and their NDVI.
 
-Items are added from result cards ("Ajouter au panier"; the same id only once) and removed one by one.
+Items are added from result cards ("Ajouter au panier"; the same id only once) and removed one by one. A
+product that cannot be streamed (BRUT, Regards) is not added: the message says why and where to order it
+(the DINAMIS web catalogue's basket), in the status the caller gives (the card clicked). The code shown
+follows the basket's content; a new "Charger" removes the NDVI of the previous cube.
 "Charger" builds a lazy dask-backed cube with :func:`dinamis_widgets.load` (bands by common name, a
 resolution, the search's area or the products' footprints) and shows the code that does the same; the cube
 is :attr:`Basket.cube` (``explorer.cube``). "NDVI" computes :func:`dinamis_widgets.ndvi` in a background
@@ -28,6 +31,7 @@ from traitlets import Instance, List, Unicode, observe
 from ..catalog.aoi import AOI
 from ..errors import LoadError
 from ..reading.options import COMMON_NAMES, DEFAULT_BANDS
+from ..signing.rules import signability
 from .i18n import DEFAULT_LANG, t
 from .info_panel import card_summary
 from .overlay import Frame, time_frames
@@ -43,6 +47,14 @@ if TYPE_CHECKING:
     from ..signing.client import Signer
 
 __all__ = ["Basket", "load_code"]
+
+
+def _short(reason: Any, lang: str) -> str:
+    """A few words on why a product cannot be streamed, in ``lang``."""
+    words = {"level": ("produit BRUT", "BRUT product"), "provider": ("produit Regards (CNES)",
+                                                                   "Regards (CNES) product"),
+             "georeferencing": ("non géoréférencé", "not georeferenced")}.get(reason.kind)
+    return reason.short if words is None else words[0 if lang == "fr" else 1]
 
 
 def _format_aoi(aoi: AOI | None) -> Any:
@@ -119,6 +131,7 @@ class Basket(widgets.VBox):
                  signer: Signer | None = None, **kwargs: Any) -> None:
         self.signer = signer
         self._frames: list[Frame] = []
+        self._skipped: list[str] = []
         self.status = StatusBar(lang=lang)
         self._tasks = TaskRunner(self.status, "dinamis-basket")
         self.title = widgets.HTML()
@@ -126,8 +139,10 @@ class Basket(widgets.VBox):
         self.rows = widgets.VBox()
         self.rows.add_class("dw-basket-items")
         initial = {"description_width": "initial"}
-        self.bands = widgets.SelectMultiple(options=list(COMMON_NAMES), value=list(DEFAULT_BANDS), rows=4,
-                                            description=t("bands", lang), style=initial)
+        # Every band in view (no scrolling the list to find nir, which NDVI needs).
+        self.bands = widgets.SelectMultiple(options=list(COMMON_NAMES), value=list(DEFAULT_BANDS),
+                                            rows=len(COMMON_NAMES), description=t("bands", lang),
+                                            style=initial, layout=widgets.Layout(width="auto"))
         self.bands.add_class("dw-basket-bands")
         self.resolution = widgets.Text(value="", placeholder=t("resolution_placeholder", lang),
                                        description=t("resolution", lang), style=initial)
@@ -175,13 +190,22 @@ class Basket(widgets.VBox):
         """Ids of the products, in the order added."""
         return [it.id for it in self.items]
 
-    def add(self, item: Any) -> bool:
-        """Add a product (once: the same id again is ignored). Returns whether it was added."""
+    def add(self, item: Any, status: StatusBar | None = None) -> bool:
+        """Add a product (once: the same id again is ignored). Returns whether it was added.
+
+        A product that cannot be streamed (BRUT, Regards) is not added; the message says why and where to
+        order it. Messages go to ``status`` (where the user clicked) or the basket's own.
+        """
+        status = status or self.status
+        reason = signability(item)
+        if reason is not None:
+            status.warning(t("basket_refused", self.lang, id=item.id, why=_short(reason, self.lang)))
+            return False
         if item.id in self.ids:
-            self.status.info(t("basket_already", self.lang, id=item.id))
+            status.info(t("basket_already", self.lang, id=item.id))
             return False
         self.items = [*self.items, item]
-        self.status.success(t("basket_added", self.lang, id=item.id))
+        status.success(t("basket_added", self.lang, id=item.id))
         return True
 
     def remove(self, item_id: str) -> None:
@@ -194,16 +218,19 @@ class Basket(widgets.VBox):
 
     @observe("items")
     def _render(self, _change: Any = None) -> None:
+        if self.code.layout.display != "none":  # the code shown loads what is in the basket now
+            with self.status.guard():
+                self.code.value = self.load_code
         n = len(self.items)
         self.title.value = (f"<b>{html.escape(t('basket_count', self.lang, n=n))}</b>" if n else
                             f"<i>{html.escape(t('basket_empty', self.lang))}</i>")
         rows = []
         for item in self.items:
-            sensor, when, cloud, _ = card_summary(item)
+            sensor, when, cloud, _ = card_summary(item, self.lang)
             label = widgets.HTML(f"{html.escape(sensor)} {html.escape(when)} ☁ {html.escape(cloud)} "
                                  f"<span style='font-size:11px;color:#555'>{html.escape(item.id)}</span>")
             button = widgets.Button(icon="trash", tooltip=t("remove", self.lang),
-                                    layout=widgets.Layout(width="36px"))
+                                    layout=widgets.Layout(width="32px", flex="0 0 32px", padding="0"))
             button.add_class("dw-basket-remove")
             button.on_click(lambda _b, iid=item.id: self.remove(iid))
             row = widgets.HBox([button, label])
@@ -259,7 +286,11 @@ class Basket(widgets.VBox):
         with self.status.guard():
             if not self.items:
                 raise LoadError(t("basket_empty", self.lang))
-            items = list(self.items)
+            skipped = [it.id for it in self.items if signability(it) is not None]
+            items = [it for it in self.items if it.id not in skipped]
+            if not items:
+                raise LoadError(t("basket_skipped", self.lang, ids=", ".join(skipped)))
+            self._skipped = skipped
             bands = list(self.bands.value)
             resolution = self.resolution_value()
             aoi = self._aoi()
@@ -275,12 +306,25 @@ class Basket(widgets.VBox):
                             on_finally=lambda: setattr(self.load_button, "disabled", False))
 
     def _loaded(self, cube: Any) -> None:
-        self.ndvi = None
+        self.clear_ndvi()
         self.cube = cube
         sizes = ", ".join(f"{k}: {v}" for k, v in cube.sizes.items())
         summary = f"{{{sizes}}}; {', '.join(map(str, cube.data_vars))}; {cube.nbytes / 2**20:.1f} MB"
         self.cube_summary.value = f"<code>{html.escape(summary)}</code>"
-        self.status.success(t("loaded", self.lang, summary=summary))
+        message = t("loaded", self.lang)  # its sizes are in the summary under it, once
+        if self._skipped:
+            message += " " + t("basket_skipped", self.lang, ids=", ".join(self._skipped))
+        self.status.success(message)
+
+    def clear_ndvi(self) -> None:
+        """Remove the NDVI shown (images, dates, map overlay): it was computed from another cube."""
+        self.ndvi = None
+        self._frames = []
+        self.plot.children = ()
+        self.ndvi_time.options = []
+        self.ndvi_time.layout.display = "none"
+        self.ndvi_progress.layout.display = "none"
+        self.overlay = None
 
     # -- NDVI ------------------------------------------------------------------------------------
     def compute_ndvi(self) -> None:

@@ -78,4 +78,4 @@ def collection_summary(collection: Any) -> dict[str, Any]:
     return {"id": cid, "title": str(data.get("title") or ""), "provider": provider,
             "level": level.label if level is not None and level.georeferenced else None,
             "signable_reason": None if reason is None else reason.message,
-            "reason_kind": None if reason is None else reason.kind}
+            "reason_kind": None if reason is None else reason.kind, "reason": reason}

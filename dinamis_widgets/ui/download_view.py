@@ -26,6 +26,7 @@ from traitlets import Unicode
 from ..reading.download import DownloadCancelledError, DownloadProgress, download_asset
 from ..signing.rules import signability
 from .i18n import DEFAULT_LANG, t
+from .localized import reason_text
 from .status import StatusBar
 from .tasks import TaskRunner
 
@@ -80,6 +81,7 @@ class DownloadView(widgets.VBox):
                  **kwargs: Any) -> None:
         self.signer = signer
         self._cancel = threading.Event()
+        self._active = False
         self.status = StatusBar(lang=lang)
         self._tasks = TaskRunner(self.status, "dinamis-download")
         reason = signability(item)
@@ -106,7 +108,7 @@ class DownloadView(widgets.VBox):
         if reason is not None:
             title = html.escape(t("not_downloadable", lang))
             note = widgets.HTML(f"<div style='color:#b00020'><b>{title}</b>"
-                                f"<br>{html.escape(reason.message)}</div>")
+                                f"<br>{html.escape(reason_text(reason, lang) or '')}</div>")
             note.add_class("dw-download-reason")
             children = [note]
         super().__init__(children=children, item=item, lang=lang, **kwargs)
@@ -115,6 +117,8 @@ class DownloadView(widgets.VBox):
         self.cancel_button.on_click(lambda _b: self._cancel.set())
 
     def _progress(self, p: DownloadProgress) -> None:
+        if not self._active:  # a late report of a download that has ended: its line stays cleared
+            return
         if p.total:
             self.bar.value = int(1000 * min(1.0, p.done / p.total))
         self.label.value = html.escape(t("downloading", self.lang, name=p.path.name, done=human_bytes(p.done),
@@ -128,6 +132,9 @@ class DownloadView(widgets.VBox):
         self.start_button.disabled = True
         self.cancel_button.disabled = False
         self.bar.value = 0
+        self.label.value = ""
+        self.status.clear()
+        self._active = True
 
         item, signer = self.item, self.signer
 
@@ -144,12 +151,17 @@ class DownloadView(widgets.VBox):
                 return None
 
         def finished() -> None:
+            self._active = False
+            if self.status.level == "error":
+                self.label.value = ""
             self.start_button.disabled = False
             self.cancel_button.disabled = True
 
         self._tasks.run(work, on_done=self._done, on_finally=finished)
 
     def _done(self, path: Path | None) -> None:
+        self._active = False
+        self.label.value = ""  # the progress line is over: the status says how it ended
         if path is None:
             self.status.warning(t("download_cancelled", self.lang))
             return

@@ -1,7 +1,12 @@
 """The explorer: the DINAMIS catalogue in one notebook cell, and the chosen scenes as a cube.
 
-:class:`Explorer` composes the search panel (beside the map), the result cards (below), and the basket,
-and wires them: results show on the map, a footprint clicked selects its card, "Zoomer sur" and
+:class:`Explorer` is laid out as the DINAMIS web catalogue: the map in the centre, and beside it a side
+panel with three tabs: the search (the area of interest and "Rechercher" at its top, so they are in view
+without scrolling), the results (a compact list; a result's Information, its other actions and their forms
+-- signing, download -- in one details pane instead of the list), and the basket. The whole fits the
+window's height (the side panel scrolls inside), so the notebook page does not have to. Messages show next
+to what caused them: a result's "Visualiser" under its buttons, the NDVI in the basket's tab. It wires the
+components: results show on the map, a footprint clicked selects its card, "Zoomer sur" and
 "Visualiser" act on the map, the area drawn on the map is the search's area, the basket's items show on
 the map, and the NDVI computed from the basket shows as an overlay with its legend. The wiring is trait
 links (``traitlets.link``/``dlink``) between the components' states, plus the reactions that do more than
@@ -44,7 +49,14 @@ from .result_card import ResultCard
 from .results_list import ResultsList
 from .search_panel import SearchPanel
 from .status import StatusBar
+from .styles import style_widget
 from .tasks import TaskRunner
+
+#: Height of the map and of the side panel: the window's less JupyterLab's bars and the cell's code (the
+#: map's bottom in view at 1366x768), within bounds.
+APP_HEIGHT = "clamp(400px, calc(100vh - 265px), 900px)"
+#: Width of the side panel (the map takes the rest): wider on a wide screen, so a card's actions fit a row.
+SIDE_WIDTH = "clamp(385px, 30%, 470px)"
 
 if TYPE_CHECKING:
     from ..catalog.aoi import AOI
@@ -52,7 +64,7 @@ if TYPE_CHECKING:
     from ..catalog.results import Results
     from ..signing.client import Signer
 
-__all__ = ["Explorer", "default_online"]
+__all__ = ["APP_HEIGHT", "Explorer", "default_online"]
 
 
 def _items(results: Results | None) -> list[Any]:
@@ -107,8 +119,11 @@ class Explorer(widgets.VBox):
     map : ExplorerMap
     results_list : ResultsList
     basket : Basket
+    tabs : ipywidgets.Tab
+        The side panel: search, results, basket (CSS class ``dw-side-tabs``).
     status : StatusBar
-        Messages of the map actions ("Visualiser"...).
+        Messages about the map and the catalogue's signer (under the map); actions report beside their
+        buttons.
     """
 
     lang = Unicode(DEFAULT_LANG, read_only=True)
@@ -120,28 +135,35 @@ class Explorer(widgets.VBox):
         online = default_online(profile) if online is None else bool(online)
         self.status = StatusBar(lang=lang)
         self._tasks = TaskRunner(self.status, "dinamis-explorer")
-        self.panel = SearchPanel(lang=lang, page_size=page_size, connect=False,
-                                 layout=widgets.Layout(width="40%", min_width="320px", padding="0 8px 0 0"))
-        self.map = ExplorerMap(lang=lang, online=online)
+        self._card_tasks: dict[str, TaskRunner] = {}
+        pane = widgets.Layout(height=f"calc({APP_HEIGHT} - 44px)", overflow="auto", padding="0 4px 0 0")
+        self.panel = SearchPanel(lang=lang, page_size=page_size, connect=False, more_button_here=False,
+                                 layout=pane)
+        self.map = ExplorerMap(lang=lang, online=online, height=APP_HEIGHT)
         self.live_view = LiveView(self.map, self.status, signer=self._signer, lang=lang)  # streamed view
-        self.results_list = ResultsList(lang=lang, download_folder=download_folder)
-        self.basket = Basket(lang=lang)
+        self.results_list = ResultsList(lang=lang, download_folder=download_folder, layout=pane)
+        self.results_list.footer.children = (self.panel.more_button,)
+        self.basket = Basket(lang=lang, layout=pane)
         self.gis_export = GisExport(self.status, lang=lang, folder=download_folder)  # VRT, .qlr of the basket
-        title = widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(t('title', lang))}</h3>")
-        right = widgets.VBox([self.map, self.status], layout=widgets.Layout(width="60%", flex="1"))
+        self.tabs = widgets.Tab(children=[self.panel, self.results_list, self.basket],
+                                layout=widgets.Layout(width="100%", height=APP_HEIGHT))
+        self.tabs.add_class("dw-side-tabs")
+        side = widgets.VBox([self.tabs], layout=widgets.Layout(flex=f"0 0 {SIDE_WIDTH}", width=SIDE_WIDTH,
+                                                               min_width="320px", margin="0 8px 0 0"))
+        side.add_class("dw-side-panel")
+        centre = widgets.VBox([self.map, self.status], layout=widgets.Layout(flex="1 1 auto", min_width="0"))
+        centre.add_class("dw-centre")
+        title = widgets.HTML(f"<b style='font-size:15px'>{html.escape(t('title', lang))}</b>")
         super().__init__(children=[
-            title,
-            widgets.HBox([self.panel, right], layout=widgets.Layout(width="100%", align_items="flex-start")),
-            widgets.HTML(f"<h4 style='margin:6px 0 2px'>{html.escape(t('results_title', lang))}</h4>"),
-            self.results_list,
-            widgets.HTML(f"<h4 style='margin:6px 0 2px'>{html.escape(t('basket_title', lang))}</h4>"),
-            self.basket,
-        ], **kwargs)
+            style_widget(), title,
+            widgets.HBox([side, centre], layout=widgets.Layout(width="100%", align_items="flex-start")),
+        ], layout=widgets.Layout(width="100%"), **kwargs)
         self.set_trait("lang", lang)
         self.set_trait("online", online)
         self.add_class("dw-explorer")
         self.basket.children = (*self.basket.children, self.gis_export)
         self._wire()
+        self._render_titles()
         self.panel.profile = profile or self.panel._default_profile()
 
     # -- wiring ----------------------------------------------------------------------------------
@@ -165,14 +187,18 @@ class Explorer(widgets.VBox):
         traitlets.dlink((basket, "items"), (self.gis_export, "items"))
         traitlets.dlink((basket, "items"), (cards, "basket_ids"), transform=lambda items: tuple(_ids(items)))
         basket.observe(self._on_overlay, names="overlay")
+        panel.observe(self._on_results, names="results")
+        cards.observe(self._render_titles, names="items")
+        basket.observe(self._render_titles, names="items")
         panel.observe(self._on_profile, names="profile")
         cards.on_action(self._on_card_action)
 
-    def _signer(self) -> Signer | None:
+    def _signer(self, status: StatusBar | None = None) -> Signer | None:
+        """The catalogue's signer; None, said in ``status`` (the explorer's by default), when it has none."""
         try:
             return self.panel.signer
         except DinamisError as exc:
-            self.status.report(exc)
+            (status or self.status).report(exc)
             return None
 
     def _on_profile(self, _change: Any = None) -> None:
@@ -193,41 +219,71 @@ class Explorer(widgets.VBox):
         if picker.aoi is not None and picker.source != "view":  # typed, pasted, uploaded: go and see it
             self.map.zoom_to(picker.aoi)
 
+    def _render_titles(self, _change: Any = None) -> None:
+        """The tabs' titles, with how many results and products they hold."""
+        n, k = len(self.results_list.items), len(self.basket.items)
+        self.tabs.titles = (t("tab_search", self.lang),
+                            t("tab_results_n", self.lang, n=n) if n else t("tab_results", self.lang),
+                            t("tab_basket_n", self.lang, n=k) if k else t("tab_basket", self.lang))
+
+    def _on_results(self, change: dict[str, Any]) -> None:
+        """A new search's results: show the results tab (a next page keeps the tab the user is on)."""
+        old, new = change["old"], change["new"]
+        next_page = (old is not None and new is not None and len(new.items) > len(old.items)
+                     and all(a is b for a, b in zip(old.items, new.items, strict=False)))
+        if new is not None and not next_page:
+            self.results_list.close_details()
+            self.tabs.selected_index = 1
+
+    def _card_runner(self, card: ResultCard) -> TaskRunner:
+        runner = self._card_tasks.get(card.item_id)
+        if runner is None or runner.status is not card.status:
+            runner = self._card_tasks[card.item_id] = TaskRunner(card.status, "dinamis-quicklook")
+        return runner
+
     def _on_card_action(self, card: ResultCard, action: str) -> None:
-        with self.status.guard():
+        with card.status.guard():
             if action == "zoom":
                 self.map.zoom_to(card.item)
                 self.map.select(card.item_id)
             elif action == "visualise":
-                self.visualise(card.item)
+                self.visualise(card.item, card)
             elif action == "basket":
-                self.basket.add(card.item)
+                self.basket.add(card.item, status=card.status)
 
-    def visualise(self, item: Any) -> None:
-        """Show an item's quicklook on the map (read in the background, sent as a ``data:`` URL)."""
-        signer = self._signer()
+    def visualise(self, item: Any, card: ResultCard | None = None) -> None:
+        """Show an item's quicklook on the map (read in the background, sent as a ``data:`` URL); the
+        messages go under the card's buttons when a card asked."""
+        signer = self._signer(card.status if card is not None else None)
+        tasks = self._card_runner(card) if card is not None else self._tasks
+        status = tasks.status
 
         def done(result: tuple[str, Any]) -> None:
             url, bounds = result
             self.map.show_quicklook(url, bounds, name=f"{t('layer_quicklook', self.lang)} {item.id}")
             self.map.zoom_to(bounds)
-            self.status.success(t("quicklook_shown", self.lang, id=item.id))
+            status.success(t("quicklook_shown", self.lang, id=item.id))
             self.live_view.show([item])  # then the COG itself, at the map's zoom
 
-        self._tasks.run(lambda: quicklook_data_url(item, signer), on_done=done,
-                        busy=t("quicklook_loading", self.lang, id=item.id))
+        tasks.run(lambda: quicklook_data_url(item, signer), on_done=done,
+                  busy=t("quicklook_loading", self.lang, id=item.id))
 
     def _on_overlay(self, change: dict[str, Any]) -> None:
-        if change["new"] is None:
+        m = self.map
+        if change["new"] is None:  # the NDVI of a previous cube: off the map, with its legend
+            if m.overlay is not None and m.overlay in m.map.layers:
+                m.map.remove(m.overlay)
+            if m.legend is not None and m.legend in m.map.controls:
+                m.map.remove(m.legend)
+            m.overlay = m.legend = None
             return
         url, bounds = change["new"]
         label = self.basket.overlay_label or "NDVI"
-        with self.status.guard():
+        with self.basket.status.guard():
             legend = widgets.HTML(legend_html(t("ndvi_legend", self.lang)))
             legend.add_class("dw-ndvi-legend")
             legend.add_class("dw-map-legend")
-            self.map.show_overlay(url, bounds, label, legend=legend)
-            self.status.success(t("overlay_shown", self.lang, name=label))
+            m.show_overlay(url, bounds, label, legend=legend)
 
     # -- values ----------------------------------------------------------------------------------
     @property
@@ -271,6 +327,7 @@ class Explorer(widgets.VBox):
     def wait(self, timeout: float = 120.0) -> bool:
         """Wait for the background work (connection, search, quicklook, load, NDVI); False on timeout."""
         results = [self.panel.wait(timeout), self._tasks.wait(timeout), self.basket.wait(timeout)]
+        results += [runner.wait(timeout) for runner in list(self._card_tasks.values())]
         return all(results)
 
     def __repr__(self) -> str:

@@ -18,7 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from .property_labels import property_label
+
 __all__ = ["DEFAULT_LANG", "LABELS", "LANGUAGES", "check_lang", "property_label", "t"]
+
 
 DEFAULT_LANG: Final = "fr"
 
@@ -53,7 +56,7 @@ _FR: Final[dict[str, str]] = {
     "aoi_view": "Vue de la carte",
     "aoi_clear": "Effacer",
     "aoi_none": "Aucune zone : tout le catalogue (dessinez un rectangle ou un polygone sur la carte)",
-    "aoi_summary": "Zone ({source}) : {kind}, bbox {bbox}",
+    "aoi_summary": "Zone ({source}) : {kind}, emprise {bbox}",
     "aoi_source_draw": "dessinée",
     "aoi_source_text": "saisie",
     "aoi_source_file": "fichier",
@@ -137,7 +140,7 @@ _FR: Final[dict[str, str]] = {
     "sign": "Signer",
     "signing": "Signature en cours…",
     "signed_ok": "URL signée(s) : valables jusqu'au {expiry}.",
-    "invalid_validity": "Validité « {value} » invalide.",
+    "invalid_validity": "Validité « {value} » illisible.",
     "choose_asset": "Choisissez au moins une image à signer.",
     "signed_url": "URL signée ({key})",
     "vsicurl": "Chemin GDAL /vsicurl/",
@@ -171,7 +174,7 @@ _FR: Final[dict[str, str]] = {
     "load_aoi_items": "Emprise des produits",
     "load": "Charger",
     "loading": "Préparation du cube…",
-    "loaded": "Cube prêt (paresseux) : explorer.cube — {summary}",
+    "loaded": "Cube prêt (paresseux) : explorer.cube.",
     "load_code": "Le même chargement en code",
     "ndvi": "NDVI",
     "ndvi_computing": "Calcul du NDVI… {done}/{total} tâches",
@@ -194,6 +197,40 @@ _FR: Final[dict[str, str]] = {
     "layer_quicklook": "Aperçu",
     "layer_graticule": "Graticule",
     "overlay_shown": "{name} affiché sur la carte.",
+    # layout (tabs, details, map)
+    "tab_search": "Recherche",
+    "tab_results": "Résultats",
+    "tab_results_n": "Résultats ({n})",
+    "tab_basket": "Panier",
+    "tab_basket_n": "Panier ({n})",
+    "details_back": "Résultats",
+    "provider_is": "Fournisseur : {name}",
+    "not_signable_because": "non signable : {reason}",
+    "aoi_kind_box": "rectangle",
+    "aoi_kind_Polygon": "polygone",
+    "aoi_kind_MultiPolygon": "multipolygone",
+    "wheel_off": "Molette : cliquez sur la carte pour zoomer",
+    "wheel_on": "Molette : zoom actif (quittez la carte pour défiler)",
+    "copy": "Copier",
+    "copy_help": "Copier l'URL dans le presse-papiers",
+    "copied": "Copié",
+    "validity_try": "Essayez « {value} ».",
+    "validity_too_long": "Validité « {value} » trop longue : au plus {maximum}.",
+    "basket_refused": ("{id} n'est pas ajouté : « Charger » ne lit que les produits diffusables (ORTHO de "
+                       "MTD et de SEAS Guyane), et celui-ci ne l'est pas ({why}). Pour l'obtenir, ajoutez-le "
+                       "au panier du catalogue DINAMIS en ligne, qui passe la commande."),
+    "basket_skipped": "Laissés de côté (non diffusables) : {ids}.",
+    "reason_level": ("Produit BRUT ({detail}) : brut, en géométrie capteur, non géoréférencé ; il ne peut "
+                     "pas être signé ni lu ici."),
+    "reason_provider": ("Produit Regards (CNES) ({detail}) : livré par le CNES, il n'est pas diffusé par le "
+                        "MTD ; il ne peut pas être signé ni lu ici."),
+    "reason_georeferencing": ("Produit non géoréférencé ({detail}) : sans doute un produit brut, en "
+                              "géométrie capteur ; il ne peut pas être signé ni lu ici. Si ses fichiers sont "
+                              "géoréférencés, signez leurs URL vous-même : dw.sign(item.assets[clé].href)."),
+    "reason_advice": ("Seuls les produits ORTHO de MTD et de SEAS Guyane peuvent être signés et diffusés. "
+                      "Pour obtenir celui-ci, commandez-le dans le catalogue DINAMIS en ligne (ajoutez-le "
+                      "à son panier)."),
+    "reason_by_id": "son identifiant contient « {value} »",
 }
 
 _EN: Final[dict[str, str]] = {
@@ -225,7 +262,7 @@ _EN: Final[dict[str, str]] = {
     "aoi_view": "Map view",
     "aoi_clear": "Clear",
     "aoi_none": "No area: the whole catalogue (draw a rectangle or a polygon on the map)",
-    "aoi_summary": "Area ({source}): {kind}, bbox {bbox}",
+    "aoi_summary": "Area ({source}): {kind}, extent {bbox}",
     "aoi_source_draw": "drawn",
     "aoi_source_text": "typed",
     "aoi_source_file": "file",
@@ -305,7 +342,7 @@ _EN: Final[dict[str, str]] = {
     "sign": "Sign",
     "signing": "Signing…",
     "signed_ok": "Signed URL(s): valid until {expiry}.",
-    "invalid_validity": "Invalid validity \"{value}\".",
+    "invalid_validity": "Validity \"{value}\" not understood.",
     "choose_asset": "Choose at least one image to sign.",
     "signed_url": "Signed URL ({key})",
     "vsicurl": "GDAL path /vsicurl/",
@@ -336,7 +373,7 @@ _EN: Final[dict[str, str]] = {
     "load_aoi_items": "Products' footprints",
     "load": "Load",
     "loading": "Preparing the cube…",
-    "loaded": "Cube ready (lazy): explorer.cube — {summary}",
+    "loaded": "Cube ready (lazy): explorer.cube.",
     "load_code": "The same load as code",
     "ndvi": "NDVI",
     "ndvi_computing": "Computing NDVI… {done}/{total} tasks",
@@ -356,65 +393,45 @@ _EN: Final[dict[str, str]] = {
     "layer_quicklook": "Quicklook",
     "layer_graticule": "Graticule",
     "overlay_shown": "{name} shown on the map.",
+    # layout (tabs, details, map)
+    "tab_search": "Search",
+    "tab_results": "Results",
+    "tab_results_n": "Results ({n})",
+    "tab_basket": "Basket",
+    "tab_basket_n": "Basket ({n})",
+    "details_back": "Results",
+    "provider_is": "Provider: {name}",
+    "not_signable_because": "not signable: {reason}",
+    "aoi_kind_box": "rectangle",
+    "aoi_kind_Polygon": "polygon",
+    "aoi_kind_MultiPolygon": "multipolygon",
+    "wheel_off": "Mouse wheel: click the map to zoom",
+    "wheel_on": "Mouse wheel: zoom on (leave the map to scroll)",
+    "copy": "Copy",
+    "copy_help": "Copy the URL to the clipboard",
+    "copied": "Copied",
+    "validity_try": "Try \"{value}\".",
+    "validity_too_long": "Validity \"{value}\" too long: at most {maximum}.",
+    "basket_refused": ("{id} is not added: \"Load\" reads only streamable products (ORTHO of MTD and SEAS "
+                       "Guyane), and this one is not ({why}). To get it, add it to the basket of the DINAMIS "
+                       "web catalogue, which places the order."),
+    "basket_skipped": "Left out (not streamable): {ids}.",
+    "reason_level": ("BRUT product ({detail}): raw, in sensor geometry, not georeferenced; it cannot be "
+                     "signed nor read here."),
+    "reason_provider": ("Regards (CNES) product ({detail}): delivered by CNES, not streamed by the MTD; it "
+                        "cannot be signed nor read here."),
+    "reason_georeferencing": ("Not georeferenced ({detail}): most likely a raw product, in sensor geometry; "
+                              "it cannot be signed nor read here. If you know its files are georeferenced, "
+                              "sign their URLs yourself: dw.sign(item.assets[key].href)."),
+    "reason_advice": ("Only ORTHO products of MTD and SEAS Guyane can be signed and streamed. To get this "
+                      "one, order it through the DINAMIS web catalogue (add it to its basket)."),
+    "reason_by_id": "its id has the token \"{value}\"",
 }
 
 #: Labels by language.
 LABELS: Final[Mapping[str, Mapping[str, str]]] = {"fr": _FR, "en": _EN}
 #: Languages offered.
 LANGUAGES: Final = tuple(LABELS)
-
-#: Labels of item properties used as filters, by language (the queryable's title otherwise).
-_PROPERTY_LABELS: Final[Mapping[str, Mapping[str, str]]] = {
-    "fr": {
-        "eo:cloud_cover": "Couverture nuageuse (%)",
-        "eo:snow_cover": "Couverture neigeuse (%)",
-        "view:incidence_angle": "Angle d'incidence (°)",
-        "view:azimuth": "Azimut de visée (°)",
-        "view:sun_elevation": "Élévation solaire (°)",
-        "view:sun_azimuth": "Azimut solaire (°)",
-        "view:off_nadir": "Dépointage (°)",
-        "gsd": "Résolution (m)",
-        "platform": "Satellite",
-        "constellation": "Constellation",
-        "instruments": "Instruments",
-        "processing:level": "Niveau de traitement",
-        "dinamis:provider": "Fournisseur",
-        "dinamis:sensor": "Capteur",
-        "dinamis:country": "Pays",
-        "dinamis:department": "Département",
-        "dinamis:region": "Région",
-        "dinamis:city": "Ville",
-        "s2:mgrs_tile": "Tuile MGRS",
-        "sat:relative_orbit": "Orbite relative",
-        "sat:orbit_state": "Sens de l'orbite",
-        "processing:version": "Version de traitement",
-    },
-    "en": {
-        "eo:cloud_cover": "Cloud cover (%)",
-        "eo:snow_cover": "Snow cover (%)",
-        "view:incidence_angle": "Incidence angle (°)",
-        "view:azimuth": "Viewing azimuth (°)",
-        "view:sun_elevation": "Sun elevation (°)",
-        "view:sun_azimuth": "Sun azimuth (°)",
-        "view:off_nadir": "Off-nadir angle (°)",
-        "gsd": "Resolution (m)",
-        "platform": "Satellite",
-        "constellation": "Constellation",
-        "instruments": "Instruments",
-        "processing:level": "Processing level",
-        "dinamis:provider": "Provider",
-        "dinamis:sensor": "Sensor",
-        "dinamis:country": "Country",
-        "dinamis:department": "Department",
-        "dinamis:region": "Region",
-        "dinamis:city": "City",
-        "s2:mgrs_tile": "MGRS tile",
-        "sat:relative_orbit": "Relative orbit",
-        "sat:orbit_state": "Orbit direction",
-        "processing:version": "Processing version",
-    },
-}
-
 
 def check_lang(lang: str) -> str:
     """Return ``lang`` normalised (``"FR"`` -> ``"fr"``), or raise ``ValueError`` for an unknown language.
@@ -456,19 +473,3 @@ def t(key: str, lang: str = DEFAULT_LANG, /, **values: Any) -> str:
             return text
     return text
 
-
-def property_label(name: str, lang: str = DEFAULT_LANG, schema: Mapping[str, Any] | None = None) -> str:
-    """A readable label for an item property (``eo:cloud_cover`` -> ``Couverture nuageuse (%)``).
-
-    Examples
-    --------
-    >>> property_label("view:incidence_angle", "en")
-    'Incidence angle (°)'
-    >>> property_label("my:prop", "en", {"title": "My property"})
-    'My property'
-    """
-    known = _PROPERTY_LABELS.get(lang, _PROPERTY_LABELS[DEFAULT_LANG]).get(name)
-    if known:
-        return known
-    title = (schema or {}).get("title")
-    return str(title) if title else name

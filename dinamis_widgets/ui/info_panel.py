@@ -16,7 +16,7 @@ Examples
 >>> dict(info_fields(item))["Angle"], dict(info_fields(item))["Résolution"]
 ('24.7784°', '1.5 (m)')
 >>> card_summary(item)
-('SPOT 6/7', '24 Feb 2026 10:36:27', '16.2%', '24.7°')
+('SPOT 6/7', '24 févr. 2026 10:36:27', '16.2%', '24.7°')
 >>> theia = {"id": "SENTINEL2C_20250626-104031-024_L2A_T31TEJ_C_V4-0", "collection": "sentinel2-l2a-theia",
 ...          "properties": {"platform": "sentinel-2c", "s2:mgrs_tile": "31TEJ", "sat:relative_orbit": 8,
 ...                         "eo:cloud_cover": 0.0, "processing:version": "4.0"}}
@@ -36,7 +36,6 @@ Processing version: 4.0
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
 import math
 from collections.abc import Mapping
@@ -49,10 +48,9 @@ from traitlets import Unicode, observe
 from ..catalog.item_facts import ItemFacts, item_facts
 from ..signing.rules import Signability
 from .i18n import DEFAULT_LANG, t
+from .localized import format_datetime, reason_text
 
 __all__ = ["InfoPanel", "card_summary", "format_datetime", "info_fields", "level_text", "signature_text"]
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 #: (label key, field of :class:`~dinamis_widgets.catalog.item_facts.ItemFacts`, format) of the Information
 #: panel: the catalogue's rows in its order, then what items of other shapes carry.
@@ -77,6 +75,10 @@ _FIELDS: tuple[tuple[str, str, str], ...] = (
     ("info_version", "processing_version", "text"),
     ("info_crs", "crs", "text"),
 )
+#: Sentences wrap between words (never "processin g"); a value without spaces (an id) wraps anywhere, or a
+#: table cell would grow past the panel.
+_WRAP = "overflow-wrap:break-word;word-break:normal"
+_WRAP_TOKEN = "overflow-wrap:anywhere"
 #: Where a level was found -> the words said after it (none for the item's processing:level).
 _LEVEL_FROM = {"item id": "level_from_id", "assets": "level_from_assets"}
 
@@ -108,33 +110,6 @@ def _format(value: Any, kind: str) -> str:
     return str(value)
 
 
-def _parse_datetime(value: Any) -> _dt.datetime | None:
-    if isinstance(value, _dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=_dt.UTC)
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=_dt.UTC)
-
-
-def format_datetime(value: Any) -> str:
-    """``24 Feb 2026 10:36:27`` (UTC), as the catalogue writes acquisition times.
-
-    Examples
-    --------
-    >>> format_datetime("2026-02-24T10:36:27.200000Z")
-    '24 Feb 2026 10:36:27'
-    """
-    when = _parse_datetime(value)
-    if when is None:
-        return ""
-    when = when.astimezone(_dt.UTC)
-    return f"{when.day:02d} {_MONTHS[when.month - 1]} {when.year} {when:%H:%M:%S}"
-
-
 def level_text(verdict: Signability, lang: str = DEFAULT_LANG) -> str:
     """The processing level as the panel shows it, with where it was found when not in ``processing:level``
     (empty when nothing told it).
@@ -160,7 +135,7 @@ def level_text(verdict: Signability, lang: str = DEFAULT_LANG) -> str:
 def signature_text(verdict: Signability, lang: str = DEFAULT_LANG, reason: str | None = None) -> str:
     """The "URL signing" row: signable, signable but unverified (and why), or not signable and why."""
     if reason is not None or verdict.reason is not None:
-        return f"{t('not_signable', lang)} — {reason or verdict.reason}"
+        return f"{t('not_signable', lang)} — {reason or reason_text(verdict.reason, lang)}"
     if verdict.verdict == "unverified":
         return f"{t('signable', lang)} — {t('unverified', lang)}"
     return t("signable", lang)
@@ -209,15 +184,16 @@ def _one_decimal(value: float) -> str:
     return f"{'-' if value < 0 else ''}{cut:g}"
 
 
-def card_summary(item: Any) -> tuple[str, str, str, str]:
-    """The card's line: ``(sensor, date and time, cloud %, incidence angle)``; numbers cut to one decimal.
+def card_summary(item: Any, lang: str = DEFAULT_LANG) -> tuple[str, str, str, str]:
+    """The card's line: ``(sensor, date and time, cloud %, incidence angle)``; numbers cut to one decimal,
+    the date in ``lang``.
 
     Examples
     --------
     >>> card_summary({"id": "x", "properties": {
     ...     "datetime": "2026-02-27T14:09:40Z", "eo:cloud_cover": 22, "view:incidence_angle": 5.0353,
     ...     "dinamis:sensor": "PLEIADES"}})
-    ('PLEIADES', '27 Feb 2026 14:09:40', '22%', '5°')
+    ('PLEIADES', '27 févr. 2026 14:09:40', '22%', '5°')
     """
     props = _data(item).get("properties", {}) or {}
     sensor = item_facts(item).sensor or ""
@@ -225,7 +201,7 @@ def card_summary(item: Any) -> tuple[str, str, str, str]:
     angle = _number(props.get("view:incidence_angle"))
     cloud_text = "" if cloud is None else f"{_one_decimal(cloud)}%"
     angle_text = "" if angle is None else f"{_one_decimal(angle)}°"
-    return sensor, format_datetime(props.get("datetime")), cloud_text, angle_text
+    return sensor, format_datetime(props.get("datetime"), lang), cloud_text, angle_text
 
 
 def css_class(field: str) -> str:
@@ -262,7 +238,7 @@ class InfoPanel(widgets.HTML):
         rows = _rows(self.item, self.lang, self.signable_reason, with_signability=True)
         body = "".join(
             f"<tr><th style='text-align:left;padding-right:12px;white-space:nowrap'>{html.escape(k)}</th>"
-            f"<td class='dw-info-{i} dw-info-{css_class(name)}' style='overflow-wrap:anywhere'>"
+            f"<td class='dw-info-{i} dw-info-{css_class(name)}' style='{_WRAP if ' ' in v else _WRAP_TOKEN}'>"
             f"{html.escape(v)}</td></tr>"
             for i, (name, k, v) in enumerate(rows))
         self.value = (f"<div><b>{html.escape(t('information', self.lang))}</b>"

@@ -13,6 +13,10 @@ reach the kernel's machine (Binder, Voilà).
   ``hovered_id``), clicking selects it (the ``selected_id`` trait; the footprint is restyled).
 - :meth:`ExplorerMap.zoom_to`, :meth:`ExplorerMap.show_quicklook`, :meth:`ExplorerMap.show_overlay`
   (with a legend in a ``WidgetControl``).
+- The mouse wheel scrolls the page, as over maps embedded in web pages, until the map is clicked: then it
+  zooms the map, until the pointer leaves the map (Leaflet's ``scrollWheelZoom``, the Map's
+  ``scroll_wheel_zoom``, switched by the map's click and mouseout events; a line at the bottom of the map
+  says which). Ctrl+wheel would need JavaScript of our own, which the package does not ship.
 
 Examples
 --------
@@ -180,7 +184,7 @@ class ExplorerMap(widgets.VBox):
                                              hover_style=dict(FOOTPRINT_STYLES["hover"]))
         self.basket_layer = ipyleaflet.GeoJSON(data={"type": "FeatureCollection", "features": []},
                                                name=t("layer_basket", lang))
-        self.map = ipyleaflet.Map(center=list(center), zoom=zoom, layers=(), scroll_wheel_zoom=True,
+        self.map = ipyleaflet.Map(center=list(center), zoom=zoom, layers=(), scroll_wheel_zoom=False,
                                   layout=widgets.Layout(height=height, width="100%"))
         self.map.add_class("dw-map")
         self.basemap_switch = BasemapSwitch(self.map, online=online, lang=lang)  # offline basemap or OSM
@@ -193,6 +197,11 @@ class ExplorerMap(widgets.VBox):
         self.map.add(self.draw_control)
         self.map.add(ipyleaflet.LayersControl(position="topright"))
         self.map.add(ipyleaflet.ScaleControl(position="bottomleft", imperial=False))
+        self.wheel_hint = widgets.HTML()
+        self.wheel_hint.add_class("dw-wheel-hint")
+        self.map.add(ipyleaflet.WidgetControl(widget=self.wheel_hint, position="bottomleft"))
+        self.map.observe(self._render_wheel, names="scroll_wheel_zoom")
+        self.map.on_interaction(self._on_interaction)
         super().__init__(children=[self.map], lang=lang, **kwargs)
         self.set_trait("online", bool(online))
         self.add_class("dw-map-box")
@@ -201,6 +210,23 @@ class ExplorerMap(widgets.VBox):
         traitlets.dlink((self.draw_control, "data"), (self, "drawn_aoi"), transform=self._drawings_aoi)
         self.footprints.on_hover(self._on_hover)
         self.footprints.on_click(self._on_click)
+        self._render_wheel()
+
+    # -- the mouse wheel ---------------------------------------------------------------------------
+    def _on_interaction(self, **event: Any) -> None:
+        """A click on the map gives it the wheel (zoom); the pointer leaving it gives the wheel back to the
+        page (scroll)."""
+        kind = event.get("type")
+        if kind == "click":
+            self.map.scroll_wheel_zoom = True
+        elif kind == "mouseout":
+            self.map.scroll_wheel_zoom = False
+
+    def _render_wheel(self, _change: Any = None) -> None:
+        on = bool(self.map.scroll_wheel_zoom)
+        text = t("wheel_on" if on else "wheel_off", self.lang)
+        self.wheel_hint.value = (f"<span style='font-size:11px;background:rgba(255,255,255,0.85);"
+                                 f"padding:1px 4px;color:{'#1b5e9a' if on else '#555'}'>🖱 {text}</span>")
 
     # -- drawing ---------------------------------------------------------------------------------
     def _drawings_aoi(self, features: Any) -> AOI | None:

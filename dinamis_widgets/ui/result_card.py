@@ -1,4 +1,4 @@
-"""One result, as a card of the catalogue: summary line, Information panel and actions.
+"""One result, as a compact card of the catalogue: summary line and actions; the details on demand.
 
 The summary shows the sensor, date and time, cloud %, incidence angle and whether the product can be
 signed. The actions are those of the catalogue: Zoomer sur, Télécharger la métadonnée (a ``data:`` link
@@ -7,6 +7,13 @@ Visualiser (the quicklook on the map; "Pas d'aperçu", disabled, for a product w
 it with: :func:`~dinamis_widgets.ui.quicklook.preview_asset`), Signer l'Url (the
 :class:`~dinamis_widgets.ui.sign_dialog.SignDialog`; hidden for products that cannot be signed: BRUT,
 Regards, not georeferenced) and Ajouter au panier.
+
+The card shows its summary, "Information", and the actions used while browsing (Zoomer sur, Visualiser,
+Ajouter au panier) with a status line under them for their feedback. "Information" opens the card's
+:attr:`ResultCard.details`: the Information panel, the other actions (métadonnée, produit, Signer l'Url)
+and the forms they open. On its own the card shows its details under itself; in a
+:class:`~dinamis_widgets.ui.results_list.ResultsList` the list shows them in its one details pane
+(``hosted``), so no form is ever stacked inside a card.
 
 Zoom, visualise and basket actions are for whoever composes the card (the explorer): register with
 :meth:`ResultCard.on_action`, called as ``callback(card, action)`` with ``action`` one of ``"zoom"``,
@@ -31,6 +38,7 @@ from ..signing.rules import explain_signability
 from ..signing.urls import unsigned_url
 from .i18n import DEFAULT_LANG, t
 from .info_panel import InfoPanel, card_summary
+from .localized import reason_text
 from .quicklook import preview_asset
 from .status import StatusBar
 
@@ -38,6 +46,9 @@ if TYPE_CHECKING:
     from ..signing.client import Signer
 
 __all__ = ["ResultCard", "metadata_json"]
+
+#: Buttons of a card: as wide as their label, short.
+_SMALL = {"width": "auto", "height": "26px", "margin": "1px 2px", "padding": "0 6px"}
 
 
 def metadata_json(item: Any) -> str:
@@ -74,6 +85,10 @@ class ResultCard(widgets.VBox):
         Whether the item has an image to preview it with (else "Visualiser" says "Pas d'aperçu").
     selected, in_basket : bool
         Highlight states, set by the explorer.
+    hosted : bool
+        The details are shown elsewhere (a list's details pane), not under the card.
+    details : ipywidgets.VBox
+        Information panel, the other actions and their forms (CSS class ``dw-card-details``).
     sign_dialog, download_view
         Created on first use (None before).
     """
@@ -82,6 +97,7 @@ class ResultCard(widgets.VBox):
     lang = Unicode(DEFAULT_LANG)
     selected = Bool(False)
     in_basket = Bool(False)
+    hosted = Bool(False)
 
     def __init__(self, item: Any, lang: str = DEFAULT_LANG, signer: Signer | None = None,
                  download_folder: str = ".", **kwargs: Any) -> None:
@@ -89,7 +105,7 @@ class ResultCard(widgets.VBox):
         self.download_folder = download_folder
         self.signability = explain_signability(item)
         found = self.signability.reason
-        self.reason: str | None = None if found is None else found.message
+        self.reason: str | None = reason_text(found, lang)
         self.sign_dialog: Any = None
         self.download_view: Any = None
         # Actions are one-off commands (clicking "Zoomer sur" twice zooms twice), not state: a dispatcher.
@@ -97,13 +113,14 @@ class ResultCard(widgets.VBox):
         self.header = widgets.HTML()
         self.header.add_class("dw-card-title")
         self.info_button = widgets.ToggleButton(description=t("information", lang), icon="info-circle",
-                                                value=False, layout=widgets.Layout(width="auto"))
+                                                value=False, layout=widgets.Layout(**_SMALL))
         self.info_button.add_class("dw-info-button")
         self.info_panel = InfoPanel(item, lang=lang, signable_reason=self.reason,
                                     layout=widgets.Layout(display="none"))
 
         def button(key: str, css: str, icon: str) -> widgets.Button:
-            b = widgets.Button(description=t(key, lang), icon=icon, layout=widgets.Layout(width="auto"))
+            b = widgets.Button(description=t(key, lang), icon=icon, tooltip=t(key, lang),
+                               layout=widgets.Layout(**_SMALL))
             b.add_class(css)
             return b
 
@@ -128,16 +145,19 @@ class ResultCard(widgets.VBox):
         self.status.add_class("dw-card-status")
         self.action_area = widgets.VBox()
         self.action_area.add_class("dw-card-actions")
-        actions = widgets.HBox([self.zoom_button, self.metadata_button, self.download_button,
-                                self.visualise_button, self.sign_url_button, self.basket_button],
-                               layout=widgets.Layout(flex_flow="row wrap"))
-        super().__init__(children=[widgets.HBox([self.header, self.info_button],
-                                                layout=widgets.Layout(justify_content="space-between",
-                                                                      align_items="center")),
-                                   actions, self.info_panel, self.metadata_link, self.status,
-                                   self.action_area],
-                         lang=lang,
-                         layout=widgets.Layout(border="1px solid #ccc", padding="4px", margin="3px 0"),
+        row = widgets.Layout(flex_flow="row wrap", align_items="center")
+        actions = widgets.HBox([self.info_button, self.zoom_button, self.visualise_button,
+                                self.basket_button], layout=row)
+        self.details = widgets.VBox([self.info_panel,
+                                     widgets.HBox([self.metadata_button, self.download_button,
+                                                   self.sign_url_button], layout=row),
+                                     self.metadata_link, self.action_area],
+                                    layout=widgets.Layout(display="none"))
+        self.details.add_class("dw-card-details")
+        self._base: list[widgets.Widget] = [self.header, actions, self.status]
+        super().__init__(children=[*self._base, self.details], lang=lang,
+                         layout=widgets.Layout(border="1px solid #ccc", padding="2px 4px", margin="2px 0",
+                                               flex="0 0 auto"),
                          **kwargs)
         self.add_class("dw-result-card")
         self.add_class("dw-signable" if self.reason is None else "dw-not-signable")
@@ -170,7 +190,7 @@ class ResultCard(widgets.VBox):
     def _render(self, _change: Any = None) -> None:
         if self.item is None:
             return
-        sensor, when, cloud, angle = card_summary(self.item)
+        sensor, when, cloud, angle = card_summary(self.item, self.lang)
         ok = self.reason is None
         yes, no = html.escape(t("signable", self.lang)), html.escape(t("not_signable", self.lang))
         why = html.escape(self.reason or "")
@@ -192,12 +212,19 @@ class ResultCard(widgets.VBox):
         summary = " ".join(p for p in parts if p)
         self.header.value = (
             f"<div>{summary} · {badge}{basket}"
-            f"<br><span style='font-size:11px;color:#555'>{html.escape(self.item_id)}</span></div>")
+            f"<br><span class='dw-card-id' style='font-size:11px;color:#555;overflow-wrap:anywhere'>"
+            f"{html.escape(self.item_id)}</span></div>")
         self.layout.border = "2px solid #d81b60" if self.selected else "1px solid #ccc"
         self.basket_button.disabled = self.in_basket
 
     def _toggle_info(self, change: dict[str, Any]) -> None:
         self.info_panel.layout.display = "" if change["new"] else "none"
+        self.details.layout.display = "" if change["new"] else "none"
+
+    @observe("hosted")
+    def _on_hosted(self, change: dict[str, Any]) -> None:
+        """Hosted: the details leave the card (the host shows them); else they come back under it."""
+        self.children = tuple(self._base if change["new"] else [*self._base, self.details])
 
     def show_info(self, show: bool = True) -> None:
         """Open (or close) the Information panel."""
@@ -220,6 +247,10 @@ class ResultCard(widgets.VBox):
             f"href='data:application/json;base64,{payload}'>"
             f"⬇ {html.escape(t('metadata_link', self.lang, name=name))}</a>")
 
+    def open_details(self) -> None:
+        """Open the details (Information panel, other actions and their forms)."""
+        self.info_button.value = True
+
     def toggle_download(self) -> None:
         """Show (or hide) the download form."""
         from .download_view import DownloadView
@@ -238,6 +269,7 @@ class ResultCard(widgets.VBox):
         self._toggle_in_area(self.sign_dialog)
 
     def _toggle_in_area(self, widget: widgets.Widget) -> None:
+        self.open_details()
         children = list(self.action_area.children)
         if widget in children:
             children.remove(widget)

@@ -115,11 +115,34 @@ class ResultsList(widgets.VBox):
         self.order_box.add_class("dw-sort-order")
         self.count_label = widgets.HTML()
         self.count_label.add_class("dw-results-count")
+        self.count_label.layout.margin = "0 12px 0 4px"
         self.cards_box = widgets.VBox()
         self.cards_box.add_class("dw-result-cards")
-        super().__init__(children=[widgets.HBox([self.sort_select, self.order_box, self.count_label]),
-                                   self.cards_box], lang=lang, **kwargs)
+        #: Where a composer puts what follows the list (the explorer: "Plus de résultats").
+        self.footer = widgets.HBox()
+        self.footer.add_class("dw-results-footer")
+        header = widgets.HBox([self.count_label, widgets.HBox([self.sort_select, self.order_box],
+                                                              layout=widgets.Layout(align_items="center"))],
+                              layout=widgets.Layout(justify_content="space-between", align_items="center",
+                                                    flex_flow="row wrap"))
+        header.add_class("dw-results-header")
+        self.list_view = widgets.VBox([header, self.cards_box, self.footer])
+        self.list_view.add_class("dw-results-list")
+        # The one details pane: a card's Information, its other actions and their forms (sign, download).
+        self.back_button = widgets.Button(description=t("details_back", lang), icon="arrow-left",
+                                          layout=widgets.Layout(width="auto", flex="0 0 auto"))
+        self.back_button.add_class("dw-details-back")
+        self.details_title = widgets.HTML()
+        self.details_title.add_class("dw-details-title")
+        self.details_body = widgets.VBox()
+        self.details_pane = widgets.VBox([widgets.HBox([self.back_button, self.details_title],
+                                                       layout=widgets.Layout(align_items="center")),
+                                          self.details_body], layout=widgets.Layout(display="none"))
+        self.details_pane.add_class("dw-result-details")
+        self._open: ResultCard | None = None
+        super().__init__(children=[self.list_view, self.details_pane], lang=lang, **kwargs)
         self.add_class("dw-results")
+        self.back_button.on_click(lambda _b: self.close_details())
         widgets.link((self.sort_select, "value"), (self, "sort_by"))
         widgets.link((self.order_box, "value"), (self, "descending"))
 
@@ -143,14 +166,52 @@ class ResultsList(widgets.VBox):
         self.items = self.items + [i for i in items if i.id not in known]
 
     def _new_card(self, item: Any) -> ResultCard:
-        card = ResultCard(item, lang=self.lang, signer=self.signer, download_folder=self.download_folder)
+        card = ResultCard(item, lang=self.lang, signer=self.signer, download_folder=self.download_folder,
+                          hosted=True)
         card.on_action(self._action_callbacks)
+        card.info_button.observe(lambda change, c=card: self._on_info(c, change["new"]), names="value")
         return card
+
+    # -- the details pane ------------------------------------------------------------------------
+    @property
+    def open_card(self) -> ResultCard | None:
+        """The card whose details are shown (None: the list is shown)."""
+        return self._open
+
+    def _on_info(self, card: ResultCard, show: bool) -> None:
+        if show:
+            previous, self._open = self._open, card
+            if previous is not None and previous is not card:
+                previous.info_button.value = False
+            self.details_title.value = card.header.value
+            self.details_body.children = (card.status, card.details)
+            self.list_view.layout.display = "none"
+            self.details_pane.layout.display = ""
+            self.selected_id = card.item_id
+        elif card is self._open:
+            self._open = None
+            self.details_body.children = ()
+            self.details_pane.layout.display = "none"
+            self.list_view.layout.display = ""
+
+    def open_details(self, item_id: str) -> ResultCard | None:
+        """Show an item's details (Information, other actions, forms) in place of the list."""
+        card = self._cards.get(item_id)
+        if card is not None:
+            card.open_details()
+        return card
+
+    def close_details(self) -> None:
+        """Back to the list."""
+        if self._open is not None:
+            self._open.info_button.value = False
 
     @observe("items", "sort_by", "descending")
     def _refresh(self, _change: Any = None) -> None:
         ordered = sort_items(self.items, self.sort_by, self.descending)
         shown = {i.id for i in ordered}
+        if self._open is not None and self._open.item_id not in shown:
+            self.close_details()
         self._cards = {iid: c for iid, c in self._cards.items() if iid in shown}
         for item in ordered:
             if item.id not in self._cards:

@@ -42,6 +42,7 @@ from .catalog_choice import available_profiles, collection_summary
 from .criteria import CriteriaEditor
 from .filters import QueryableFilters
 from .i18n import DEFAULT_LANG, t
+from .localized import reason_text
 from .status import StatusBar
 from .tasks import TaskRunner
 
@@ -75,6 +76,8 @@ class SearchPanel(widgets.VBox):
         Results per page (each "Plus de résultats" fetches one more page).
     connect
         Open the catalogue at once (in the background).
+    more_button_here
+        Show "Plus de résultats" beside "Rechercher" (the explorer puts it under the results instead).
 
     Attributes
     ----------
@@ -106,7 +109,7 @@ class SearchPanel(widgets.VBox):
     lang = Unicode(DEFAULT_LANG)
 
     def __init__(self, lang: str = DEFAULT_LANG, profile: str | None = None, page_size: int = 20,
-                 connect: bool = True, **kwargs: Any) -> None:
+                 connect: bool = True, more_button_here: bool = True, **kwargs: Any) -> None:
         self.client: Any = None
         self._connected_text = ""
         self._collection_info: dict[str, dict[str, Any]] = {}
@@ -153,22 +156,25 @@ class SearchPanel(widgets.VBox):
         self.code = widgets.Textarea(layout=widgets.Layout(width="98%", height="160px", display="none"),
                                      disabled=False)
         self.code.add_class("dw-query-code")
-        self.code_button = widgets.ToggleButton(description=t("show_code", lang), icon="code", value=False)
+        self.code_button = widgets.ToggleButton(description=t("show_code", lang), icon="code", value=False,
+                                                layout=widgets.Layout(width="auto"))
         self.code_button.add_class("dw-query-code-toggle")
 
         def section(key: str) -> widgets.HTML:
             return widgets.HTML(f"<b>{html.escape(t(key, lang))}</b>")
 
+        # The area and "Rechercher" first (what every search needs, in view without scrolling), then the
+        # result count and messages next to the button, then what narrows the search.
+        buttons = [self.search_button, self.page_size] + ([self.more_button] if more_button_here else [])
         super().__init__(children=[
+            self.aoi_picker,
+            widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap", align_items="center")),
+            self.count, self.status,
             self.profile_box,
             section("collections"), self.collection_select, self.collection_info,
             widgets.HBox([self.date_start, self.date_end], layout=widgets.Layout(flex_flow="row wrap")),
             section("filters"), self.filters,
             self.criteria,
-            self.aoi_picker,
-            widgets.HBox([self.search_button, self.more_button, self.page_size],
-                         layout=widgets.Layout(flex_flow="row wrap")),
-            self.count, self.status,
             self.code_button, self.code,
         ], lang=lang, **kwargs)
         self.add_class("dw-search-panel")
@@ -271,10 +277,11 @@ class SearchPanel(widgets.VBox):
             elif s.get("reason_kind", "provider") == "provider":
                 verdict = t("signable_regards", self.lang)
             else:
-                verdict = f"{t('not_signable', self.lang)} : {s['signable_reason']}"
+                said = reason_text(s.get("reason"), self.lang) or s["signable_reason"]
+                verdict = t("not_signable_because", self.lang, reason=said)
             color = "#2e7d32" if ok else "#b00020"
             rows.append(f"<div><b>{html.escape(s['id'])}</b> {html.escape(s['title'])}<br>"
-                        f"{html.escape(t('provider', self.lang))} : {html.escape(s['provider'] or '?')} · "
+                        f"{html.escape(t('provider_is', self.lang, name=s['provider'] or '?'))} · "
                         f"<span style='color:{color}'>{html.escape(verdict)}</span></div>")
         self.collection_info.value = "".join(rows) or f"<i>{html.escape(t('all_collections', self.lang))}</i>"
 
@@ -417,7 +424,7 @@ class SearchPanel(widgets.VBox):
         self.matched = page.matched
         self.has_more = self._more_expected(page, len(results))
         self.results = results
-        self.status.success(self._count_text())
+        self.status.clear()  # the count says it, once, under the button
         self._refresh_code()
 
     def _more_expected(self, page: Results, total: int) -> bool:
@@ -452,7 +459,7 @@ class SearchPanel(widgets.VBox):
         self.has_more = self._more_expected(page, len(items)) if page.matched is not None else (
             len(page.items) >= int(self.page_size.value))
         self.results = results
-        self.status.success(self._count_text())
+        self.status.clear()
 
     @observe("results", "matched", "has_more")
     def _render_count(self, _change: Any = None) -> None:

@@ -2,11 +2,12 @@
 
 The validity is typed as in the catalogue (``3h``, ``30min``, ``PT3H10M``; default ``3h``) and read by
 :func:`~dinamis_widgets.parse_validity`: a wrong one is shown under the field, quoting what was
-typed. Each signed URL is shown ready to copy (for QGIS), with its ``/vsicurl/`` form for GDAL and its
-expiry time (local time and UTC), next to a note on QGIS/GDAL before 3.10, which download the whole file
-when they open a signed URL. Products that cannot be signed (BRUT, Regards, not georeferenced) get the
-reason instead of a sign button; a product whose processing level nothing tells gets a caution above
-its images (``dw-sign-unverified``).
+typed, in the interface's language (a new error removes the URLs signed before, so no stale "valid until"
+stays under it). Each signed URL is shown on one line with a "Copier" button (for QGIS), with its
+``/vsicurl/`` form for GDAL and its expiry time (local time and UTC), next to a note on QGIS/GDAL
+before 3.10, which download the whole file when they open a signed URL. Products that cannot be signed
+(BRUT, Regards, not georeferenced) get the reason instead of a sign button; a product whose processing
+level nothing tells gets a caution above its images (``dw-sign-unverified``).
 
 Examples
 --------
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+import re
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -32,15 +34,16 @@ from traitlets import Dict, Unicode, observe
 from ..errors import ValidityError
 from ..signing.rules import explain_signability, signability
 from ..signing.urls import SignedURL, unsigned_url
-from ..signing.validity import parse_validity
+from ..signing.validity import format_validity, parse_validity
 from .i18n import DEFAULT_LANG, t
+from .localized import reason_text
 from .status import StatusBar
 from .tasks import TaskRunner
 
 if TYPE_CHECKING:
     from ..signing.client import Signer
 
-__all__ = ["SignDialog", "asset_css", "describe_expiry"]
+__all__ = ["SignDialog", "asset_css", "copy_button_html", "describe_expiry"]
 
 #: Assets offered, in order, with their label key and CSS suffix.
 _MAIN_ASSETS = {"multispectral": ("sign_multispectral", "ms"), "panchromatic": ("sign_panchromatic", "pan")}
@@ -94,7 +97,36 @@ def describe_expiry(expiry: _dt.datetime | None, lang: str = DEFAULT_LANG,
              left=_human_left((expiry - now).total_seconds(), lang))
 
 
-def _read_only(area: widgets.Textarea) -> None:
+#: An ISO 8601 duration quoted in the core's message (what it suggests writing instead).
+_QUOTED_ISO = re.compile(r"'(P(?:\d+[WD])*(?:T(?:\d+[HMS])+)?)'")
+
+#: The Copy button's click: the Clipboard API where the page may use it (https, localhost), else the older
+#: copy command on a hidden text area (plain http on another machine). No kernel round trip.
+_COPY_JS = ("var b=this,t=b.getAttribute('data-copy'),"
+            "ok=function(){b.textContent=b.getAttribute('data-done')};"
+            "if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(t).then(ok)}"
+            "else{var a=document.createElement('textarea');a.value=t;a.style.position='fixed';"
+            "a.style.opacity='0';document.body.appendChild(a);a.select();"
+            "try{if(document.execCommand('copy')){ok()}}finally{document.body.removeChild(a)}}")
+
+
+def copy_button_html(text: str, lang: str = DEFAULT_LANG) -> str:
+    """A "Copier" button (HTML) that copies ``text`` to the clipboard in the browser (CSS class
+    ``dw-copy-button``; the text is in its ``data-copy`` attribute).
+
+    Examples
+    --------
+    >>> "data-copy='https://h/a?x=1&amp;y=2'" in copy_button_html("https://h/a?x=1&y=2", "en")
+    True
+    """
+    label, done, tip = (html.escape(t(k, lang), quote=True) for k in ("copy", "copied", "copy_help"))
+    return (f"<button class='dw-copy-button jupyter-button' type='button' title='{tip}' "
+            f"data-copy='{html.escape(text, quote=True)}' data-done='✔ {done}' "
+            f"style='height:28px;padding:0 8px;white-space:nowrap' onclick=\"{_COPY_JS}\">"
+            f"📋 {label}</button>")
+
+
+def _read_only(area: widgets.Textarea | widgets.Text) -> None:
     """Keep a text area's value as set (selectable and copyable, unlike a disabled one)."""
     kept = area.value
 
@@ -137,8 +169,7 @@ class SignDialog(widgets.VBox):
     def __init__(self, item: Any, lang: str = DEFAULT_LANG, validity: str = "3h",
                  signer: Signer | None = None, **kwargs: Any) -> None:
         self.signer = signer
-        found = signability(item)
-        self.reason: str | None = None if found is None else found.message
+        self.reason: str | None = reason_text(signability(item), lang)
         self.status = StatusBar(lang=lang)
         self._tasks = TaskRunner(self.status, "dinamis-sign")
         self.asset_boxes: dict[str, widgets.Checkbox] = {}
@@ -162,13 +193,15 @@ class SignDialog(widgets.VBox):
         self.item = item
         self.sign_button.on_click(lambda _b: self.sign())
         self.validity_text.observe(lambda _c: setattr(self, "error", ""), names="value")
+        self.copy_buttons: dict[str, widgets.HTML] = {}
 
     @observe("item")
     def _build(self, _change: Any = None) -> None:
         item = self.item
-        title = widgets.HTML(f"<b>{html.escape(t('sign_title', self.lang, id=getattr(item, 'id', '?')))}</b>")
+        said = html.escape(t("sign_title", self.lang, id=getattr(item, "id", "?")))
+        title = widgets.HTML(f"<b style='overflow-wrap:anywhere'>{said}</b>")  # an id wraps, not cut
         verdict = explain_signability(item)
-        self.reason = None if verdict.reason is None else verdict.reason.message
+        self.reason = reason_text(verdict.reason, self.lang)
         if self.reason is not None:
             heading = html.escape(t("not_signable_title", self.lang))
             reason = widgets.HTML(f"<div style='color:#b00020'><b>{heading}</b><br>"
@@ -228,15 +261,18 @@ class SignDialog(widgets.VBox):
         text = self.validity_text.value
         try:
             signer = self._signer()
-            validity = parse_validity(text, maximum=signer.max_validity)
-        except ValidityError as exc:
-            self.error = f"{t('invalid_validity', self.lang, value=text)} {exc.message}"
-            return
         except Exception as exc:
             self.status.report(exc)
             return
+        error = self._validity_error(text, signer.max_validity)
+        if error:
+            self._clear_signed()
+            self.error = error
+            return
+        validity = parse_validity(text, maximum=signer.max_validity)
         keys = self.chosen()
         if not keys:
+            self._clear_signed()
             self.error = t("choose_asset", self.lang)
             return
         self.error = ""
@@ -259,25 +295,53 @@ class SignDialog(widgets.VBox):
         self._tasks.run(work, on_done=self._show, busy=t("signing", self.lang),
                         on_finally=lambda: setattr(self.sign_button, "disabled", False))
 
+    def _validity_error(self, text: str, maximum: Any) -> str:
+        """The error to show for a validity, in the interface's language (empty when it is good): the core's
+        message is English, so only which of the two faults it is is taken from it."""
+        try:
+            parse_validity(text)
+        except ValidityError as exc:
+            message = f"{t('invalid_validity', self.lang, value=text)} {t('validity_help', self.lang)}."
+            # The core suggests a form that works ('PT1H30M' for "1h30min"): kept, it is no language.
+            tried = [s for s in _QUOTED_ISO.findall(exc.message) if s.upper() != text.strip().upper()]
+            return message + (" " + t("validity_try", self.lang, value=tried[0]) if tried else "")
+        try:
+            parse_validity(text, maximum=maximum)
+        except ValidityError:
+            return t("validity_too_long", self.lang, value=text,
+                     maximum=format_validity(maximum) if maximum else "?")
+        return ""
+
+    def _clear_signed(self) -> None:
+        """Remove the URLs signed before (an error must not stand above a stale, green "valid until")."""
+        self.results_box.children = ()
+        self.url_areas, self.vsicurl_areas, self.expiry_labels, self.copy_buttons = {}, {}, {}, {}
+        self.signed = {}
+        self.status.clear()
+
     def _show(self, signed: dict[str, SignedURL]) -> None:
         boxes: list[widgets.Widget] = []
         for key, s in signed.items():
             css = asset_css(key)
             label = widgets.HTML(f"<b>{html.escape(t('signed_url', self.lang, key=key))}</b>")
-            url = widgets.Textarea(value=s.href, layout=widgets.Layout(width="98%", height="70px"))
+            url = widgets.Text(value=s.href, layout=widgets.Layout(flex="1 1 auto", width="auto"))
             url.add_class("dw-signed-url")
             url.add_class(f"dw-signed-url-{css}")
-            vsi = widgets.Textarea(value=s.vsicurl(), description=t("vsicurl", self.lang),
-                                   style={"description_width": "initial"},
-                                   layout=widgets.Layout(width="98%", height="50px"))
+            vsi = widgets.Text(value=s.vsicurl(), description=t("vsicurl", self.lang),
+                               style={"description_width": "initial"}, layout=widgets.Layout(width="98%"))
             vsi.add_class("dw-signed-vsicurl")
             when = html.escape(describe_expiry(s.expiry, self.lang))
             expiry = widgets.HTML(f"<span style='color:#9a6a00'>⏱ {when}</span>")
             expiry.add_class("dw-sign-expiry")
             _read_only(url)
             _read_only(vsi)
+            copy = widgets.HTML(copy_button_html(s.href, self.lang))
+            copy.add_class("dw-copy")
+            copy.add_class(f"dw-copy-{css}")
             self.url_areas[key], self.vsicurl_areas[key], self.expiry_labels[key] = url, vsi, expiry
-            box = widgets.VBox([label, url, expiry, vsi])
+            self.copy_buttons[key] = copy
+            box = widgets.VBox([label, widgets.HBox([url, copy], layout=widgets.Layout(align_items="center")),
+                                expiry, vsi])
             box.add_class(f"dw-signed-{css}")
             boxes.append(box)
         self.results_box.children = boxes

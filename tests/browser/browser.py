@@ -299,6 +299,12 @@ class LabPage:
                 raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
             self.page.wait_for_timeout(interval * 1000)
 
+    def side_tab(self, index: int) -> Locator:
+        """Click the ``index``-th tab of the Explorer's side panel (0 search, 1 results, 2 basket)."""
+        tab = self.widget("dw-side-tabs").first.locator(".lm-TabBar-tab").nth(index)
+        tab.click()
+        return tab
+
     # -- Leaflet ----------------------------------------------------------------------------------
     def draw_rectangle(self, leaflet: Locator, start: tuple[float, float], end: tuple[float, float],
                        steps: int = 12) -> tuple[tuple[float, float], tuple[float, float]]:

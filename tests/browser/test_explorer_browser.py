@@ -100,9 +100,10 @@ def test_explorer_end_to_end(lab: JupyterLab, lab_page: LabPage, guard: NetworkG
     paths_aoi = lab_page.leaflet_paths(leaflet).count()
     assert paths_aoi == paths_before + 1, "the drawn AOI is one path on the map"
 
-    # 3. Search: the count of matches, the result cards, and as many footprints on the map.
+    # 3. Search: the results tab opens with the count of matches, the result cards, and as many footprints
+    # on the map.
     lab_page.widget("dw-search-button").first.click()
-    count = lab_page.widget("dw-result-count").first
+    count = lab_page.widget("dw-results-count").first
     lab_page.wait_until(lambda: (_int_in(count.inner_text()) or 0) > 0, "a result count > 0", timeout=90)
     cards = lab_page.widget("dw-result-card")
     lab_page.wait_until(lambda: cards.count() > 0, "the result cards")
@@ -120,10 +121,11 @@ def test_explorer_end_to_end(lab: JupyterLab, lab_page: LabPage, guard: NetworkG
     lab_page.shot("footprints", focus=leaflet)
     lab_page.shot("searched", focus=cards.first)
 
-    # 4. The Information panel of the first result: every field of the catalogue's panel.
+    # 4. The Information panel of the first result, in the details pane: every field of the catalogue's.
     first = cards.first
     first.locator(".dw-info-button").first.click()
-    info = first.locator(".dw-info-panel").first
+    details = lab_page.widget("dw-result-details").first
+    info = details.locator(".dw-info-panel").first
     info.wait_for(state="visible")
     text = info.inner_text()
     missing = [f for f in INFO_FIELDS if f not in text]
@@ -138,12 +140,14 @@ def test_explorer_end_to_end(lab: JupyterLab, lab_page: LabPage, guard: NetworkG
     # 4b. A THEIA result (shaped like the MTD STAC API's): its card and Information panel show what it
     # has (tile, relative orbit...), no empty row, and "Pas d'aperçu" instead of a broken preview.
     theia = next(it for it in site_items if it["collection"] == "sentinel2-l2a-theia")
+    lab_page.widget("dw-details-back").first.click()  # back to the list
     theia_card = cards.filter(has_text=theia["id"]).first
+    theia_card.wait_for(state="visible")
     assert "∠" not in theia_card.locator(".dw-card-title").first.inner_text()  # no angle: not shown
     visualise = theia_card.locator(".dw-visualise-button").first
     assert "Pas d'aperçu" in visualise.inner_text() and visualise.is_disabled()
     theia_card.locator(".dw-info-button").first.click()
-    theia_info = theia_card.locator(".dw-info-panel").first
+    theia_info = details.locator(".dw-info-panel").first
     theia_info.wait_for(state="visible")
     props = theia["properties"]
     assert theia_info.locator(".dw-info-tile").first.inner_text().strip() == props["s2:mgrs_tile"]
@@ -155,10 +159,13 @@ def test_explorer_end_to_end(lab: JupyterLab, lab_page: LabPage, guard: NetworkG
     assert "Pays" not in theia_info.inner_text() and "Angle" not in theia_info.inner_text()
     lab_page.shot("information-theia", focus=theia_info)
 
-    # 5. Sign the multispectral asset of an ORTHO result for 30min; the URL streams with rasterio.
+    # 5. Sign the multispectral asset of an ORTHO result for 30min (its details pane); the URL streams with
+    # rasterio.
+    lab_page.widget("dw-details-back").first.click()
     card = signable.first
-    card.locator(".dw-sign-url-button").first.click()
-    dialog = card.locator(".dw-sign-dialog").first
+    card.locator(".dw-info-button").first.click()
+    details.locator(".dw-sign-url-button").first.click()
+    dialog = details.locator(".dw-sign-dialog").first
     dialog.wait_for(state="visible")
     dialog.locator(".dw-sign-ms input[type=checkbox]").first.check()
     if dialog.locator(".dw-sign-pan input[type=checkbox]").count():
@@ -184,9 +191,12 @@ def test_explorer_end_to_end(lab: JupyterLab, lab_page: LabPage, guard: NetworkG
         assert src.count == 4 and src.dtypes[0] == "uint16"
         assert src.read(1, window=((0, 64), (0, 64))).shape == (64, 64)
 
-    # 6. Two results in the basket, loaded as a cube, NDVI computed and shown on the map.
+    # 6. Two results in the basket, loaded as a cube (the basket's tab), NDVI computed and shown on the map.
+    lab_page.widget("dw-details-back").first.click()
     for i in range(2):
         signable.nth(i).locator(".dw-basket-add").first.click()
+    lab_page.wait_kernel_idle()
+    lab_page.side_tab(2)
     basket_count = lab_page.widget("dw-basket-count").first
     # The count and the list are two widgets: the browser may draw one before the other.
     lab_page.wait_until(lambda: _int_in(basket_count.inner_text()) == 2

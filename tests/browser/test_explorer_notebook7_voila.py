@@ -86,7 +86,7 @@ def test_explorer_notebook7(lab: JupyterLab, lab_page: LabPage, guard: NetworkGu
     lab_page.wait_kernel_idle()
     n_cards = cards.count()
     assert set(lab_page.kernel_json("[it.id for it in explorer.results.items]")) == site_ids
-    assert n_cards == len(site_ids) == _int_in(lab_page.widget("dw-result-count").first.inner_text())
+    assert n_cards == len(site_ids) == _int_in(lab_page.widget("dw-results-count").first.inner_text())
     # The footprints: one path per result, besides the AOI's.
     n_footprints = lab_page.kernel_json("len(explorer.results.items)")
     lab_page.wait_until(lambda: lab_page.leaflet_paths(leaflet).count() >= n_footprints + 1,
@@ -118,7 +118,7 @@ def test_explorer_voila(lab: JupyterLab, lab_page: LabPage, guard: NetworkGuard,
     _search_by_bbox(lab_page)
     cards = lab_page.widget("dw-result-card")
     lab_page.wait_until(lambda: cards.count() == len(site_ids), f"{len(site_ids)} result cards", timeout=90)
-    assert _int_in(lab_page.widget("dw-result-count").first.inner_text()) == len(site_ids)
+    assert _int_in(lab_page.widget("dw-results-count").first.inner_text()) == len(site_ids)
     titles = " ".join(cards.locator(".dw-card-title").all_inner_texts())
     assert all(i in titles for i in site_ids), titles
     lab_page.wait_until(lambda: lab_page.leaflet_paths(leaflet).count() >= len(site_ids) + 1,
@@ -126,8 +126,10 @@ def test_explorer_voila(lab: JupyterLab, lab_page: LabPage, guard: NetworkGuard,
     lab_page.shot("searched", focus=cards.first)
 
     card = lab_page.widget("dw-result-card.dw-signable").first
-    card.locator(".dw-sign-url-button").first.click()
-    dialog = card.locator(".dw-sign-dialog").first
+    card.locator(".dw-info-button").first.click()  # its details pane: Information, signing...
+    details = lab_page.widget("dw-result-details").first
+    details.locator(".dw-sign-url-button").first.click()
+    dialog = details.locator(".dw-sign-dialog").first
     dialog.wait_for(state="visible")
     dialog.locator(".dw-sign-ms input[type=checkbox]").first.check()
     if dialog.locator(".dw-sign-pan input[type=checkbox]").count():
