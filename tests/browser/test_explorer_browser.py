@@ -9,70 +9,42 @@ A screenshot is saved after each step in ``tests/screenshots/test_explorer_end_t
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from .browser import LabPage, NetworkGuard, lonlat_to_map_px, map_px_to_lonlat
+from .explorer_steps import (
+    EXPLORER_CELL,
+    INFO_FIELDS,
+    SITE_BBOX,
+    SITE_ZOOM,
+    centre_on_site,
+    int_in,
+    items_in,
+    run_and_render,
+)
 from .jupyter import JupyterLab, write_notebook
 
 pytestmark = pytest.mark.browser
-
-EXPLORER_CELL = "import dinamis_widgets as dw\nexplorer = dw.Explorer()\nexplorer"
-
-#: The test site: the twin's SPOT 6/7 scenes near Montpellier (three ORTHO, one BRUT), (W, S, E, N).
-SITE_BBOX = (3.85, 43.59, 3.905, 43.632)
-SITE_ZOOM = 12
-
-#: Fields of the Information panel, as the DINAMIS catalogue names them (French by default).
-INFO_FIELDS = ("Capteur", "Pays", "Département", "Région", "Ville", "Identifiant", "Plateforme", "Résolution",
-               "Angle", "Nuage", "Couverture neigeuse")
-
-def _int_in(text: str) -> int | None:
-    m = re.search(r"\d+", text.replace("\u202f", "").replace("\xa0", ""))
-    return int(m.group()) if m else None
-
-
-def _items_in(items: list[dict[str, Any]], bbox: tuple[float, float, float, float]) -> list[dict[str, Any]]:
-    w, s, e, n = bbox
-    return [it for it in items if it["bbox"][0] < e and it["bbox"][2] > w and it["bbox"][1] < n
-            and it["bbox"][3] > s]
-
-
-def _run_and_render(page: LabPage) -> Any:
-    """Run the open notebook and wait for the Explorer (search button and map) to render."""
-    page.run_all()
-    page.widget("dw-search-button").first.wait_for(state="visible", timeout=60_000)
-    leaflet = page.leaflet_map("dw-map")
-    leaflet.wait_for(state="visible")
-    page.shot("rendered")
-    return leaflet
-
-
-def _centre_on_site(page: LabPage) -> None:
-    """Centre the Explorer's map on the test site, as a user would pan and zoom there."""
-    page.kernel(f"explorer.map.map.center = ({(SITE_BBOX[1] + SITE_BBOX[3]) / 2}, "
-                f"{(SITE_BBOX[0] + SITE_BBOX[2]) / 2}); explorer.map.map.zoom = {SITE_ZOOM}")
-
 
 def test_explorer_end_to_end(lab: JupyterLab, lab_page: LabPage, guard: NetworkGuard,
                              twin_items: list[dict[str, Any]]) -> None:
     """Draw an AOI, search, open the Information panel, sign (30min), basket two, load, NDVI, on the map."""
     mark = guard.mark()
-    site_items = _items_in(twin_items, SITE_BBOX)
+    site_items = items_in(twin_items, SITE_BBOX)
     site_ids = {it["id"] for it in site_items}
     assert len([i for i in site_ids if not i.endswith("_BRUT")]) >= 2, "the twin's test site changed"
     write_notebook(lab.root_dir / "explorer.ipynb", [EXPLORER_CELL])
 
     # 1. Open the notebook and run it: the search panel and the map render.
     lab_page.open_notebook("explorer.ipynb")
-    leaflet = _run_and_render(lab_page)
+    leaflet = run_and_render(lab_page)
 
     # 2. Centre the map on the site (a user would pan and zoom), then draw the AOI with the mouse.
     # (explorer.map is the ExplorerMap, explorer.map.map its ipyleaflet Map.)
-    _centre_on_site(lab_page)
+    centre_on_site(lab_page)
     leaflet.scroll_into_view_if_needed()
     # The front-end reports its view's bounds ((S, W), (N, E)) after each move: wait for the new view.
     w, s, e, n = SITE_BBOX
@@ -104,14 +76,14 @@ def test_explorer_end_to_end(lab: JupyterLab, lab_page: LabPage, guard: NetworkG
     # on the map.
     lab_page.widget("dw-search-button").first.click()
     count = lab_page.widget("dw-results-count").first
-    lab_page.wait_until(lambda: (_int_in(count.inner_text()) or 0) > 0, "a result count > 0", timeout=90)
+    lab_page.wait_until(lambda: (int_in(count.inner_text()) or 0) > 0, "a result count > 0", timeout=90)
     cards = lab_page.widget("dw-result-card")
     lab_page.wait_until(lambda: cards.count() > 0, "the result cards")
     lab_page.wait_kernel_idle()
     n_cards = cards.count()
     results_ids = set(lab_page.kernel_json("[it.id for it in explorer.results.items]"))
     assert results_ids == site_ids, (count.inner_text(), summary)
-    assert n_cards == len(site_ids) and _int_in(count.inner_text()) == n_cards, count.inner_text()
+    assert n_cards == len(site_ids) and int_in(count.inner_text()) == n_cards, count.inner_text()
     lab_page.wait_until(lambda: lab_page.leaflet_paths(leaflet).count() == paths_aoi + n_cards,
                         f"{n_cards} footprints on the map (+ the AOI)")
     signable = lab_page.widget("dw-result-card.dw-signable")
@@ -199,7 +171,7 @@ def test_explorer_end_to_end(lab: JupyterLab, lab_page: LabPage, guard: NetworkG
     lab_page.side_tab(2)
     basket_count = lab_page.widget("dw-basket-count").first
     # The count and the list are two widgets: the browser may draw one before the other.
-    lab_page.wait_until(lambda: _int_in(basket_count.inner_text()) == 2
+    lab_page.wait_until(lambda: int_in(basket_count.inner_text()) == 2
                         and lab_page.widget("dw-basket-item").count() == 2, "2 products in the basket")
     lab_page.shot("basket", focus=lab_page.widget("dw-basket-load").first)
     lab_page.widget("dw-basket-load").first.click()

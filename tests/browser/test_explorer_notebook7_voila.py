@@ -20,15 +20,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from .browser import LabPage, NetworkGuard
-from .jupyter import JupyterLab, write_notebook
-from .test_explorer_browser import (
+from .explorer_steps import (
     EXPLORER_CELL,
     SITE_BBOX,
-    _centre_on_site,
-    _int_in,
-    _items_in,
-    _run_and_render,
+    centre_on_site,
+    int_in,
+    items_in,
+    run_and_render,
 )
+from .jupyter import JupyterLab, write_notebook
 
 pytestmark = pytest.mark.browser
 
@@ -71,14 +71,14 @@ def test_explorer_notebook7(lab: JupyterLab, lab_page: LabPage, guard: NetworkGu
                             twin_items: list[dict[str, Any]]) -> None:
     """Notebook 7: run the cell, the Explorer renders, search by a typed bbox, cards and footprints."""
     mark = guard.mark()
-    site_ids = {it["id"] for it in _items_in(twin_items, SITE_BBOX)}
+    site_ids = {it["id"] for it in items_in(twin_items, SITE_BBOX)}
     write_notebook(lab.root_dir / "explorer-nb7.ipynb", [EXPLORER_CELL])
 
     lab_page.open_notebook("explorer-nb7.ipynb", notebook7=True)
     assert lab_page.page.evaluate("() => document.body.dataset.notebook") == "notebooks", "not Notebook 7"
-    leaflet = _run_and_render(lab_page)
+    leaflet = run_and_render(lab_page)
 
-    _centre_on_site(lab_page)
+    centre_on_site(lab_page)
     _search_by_bbox(lab_page)
     assert lab_page.kernel_json("list(explorer.aoi.bbox)") == pytest.approx(list(SITE_BBOX), abs=1e-9)
     cards = lab_page.widget("dw-result-card")
@@ -86,7 +86,7 @@ def test_explorer_notebook7(lab: JupyterLab, lab_page: LabPage, guard: NetworkGu
     lab_page.wait_kernel_idle()
     n_cards = cards.count()
     assert set(lab_page.kernel_json("[it.id for it in explorer.results.items]")) == site_ids
-    assert n_cards == len(site_ids) == _int_in(lab_page.widget("dw-results-count").first.inner_text())
+    assert n_cards == len(site_ids) == int_in(lab_page.widget("dw-results-count").first.inner_text())
     # The footprints: one path per result, besides the AOI's.
     n_footprints = lab_page.kernel_json("len(explorer.results.items)")
     lab_page.wait_until(lambda: lab_page.leaflet_paths(leaflet).count() >= n_footprints + 1,
@@ -105,7 +105,7 @@ def test_explorer_voila(lab: JupyterLab, lab_page: LabPage, guard: NetworkGuard,
                         twin_items: list[dict[str, Any]]) -> None:
     """Voilà: the Explorer renders, search by a typed bbox, cards, sign a result for 30min."""
     mark = guard.mark()
-    site_ids = {it["id"] for it in _items_in(twin_items, SITE_BBOX)}
+    site_ids = {it["id"] for it in items_in(twin_items, SITE_BBOX)}
     write_notebook(lab.root_dir / "explorer-voila.ipynb", [EXPLORER_CELL])
 
     lab_page.page.goto(lab.voila_url("explorer-voila.ipynb"), wait_until="domcontentloaded")
@@ -118,7 +118,7 @@ def test_explorer_voila(lab: JupyterLab, lab_page: LabPage, guard: NetworkGuard,
     _search_by_bbox(lab_page)
     cards = lab_page.widget("dw-result-card")
     lab_page.wait_until(lambda: cards.count() == len(site_ids), f"{len(site_ids)} result cards", timeout=90)
-    assert _int_in(lab_page.widget("dw-results-count").first.inner_text()) == len(site_ids)
+    assert int_in(lab_page.widget("dw-results-count").first.inner_text()) == len(site_ids)
     titles = " ".join(cards.locator(".dw-card-title").all_inner_texts())
     assert all(i in titles for i in site_ids), titles
     lab_page.wait_until(lambda: lab_page.leaflet_paths(leaflet).count() >= len(site_ids) + 1,
