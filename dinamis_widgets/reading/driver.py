@@ -24,7 +24,7 @@ fetches every tile twice. Here the per-band task of a chunk depends on **one sha
 small per-process pool (:mod:`.gdal_io`). The driver records the shared reads it emits for each load
 (:attr:`SigningReaderDriver.last_load`), which is how :func:`dinamis_widgets.plan` knows them.
 
-Strips (:mod:`.strips`, decision record 0006): a file on the load's own grid is read by strips of whole
+Strips (:mod:`.strips`, decision record 0008): a file on the load's own grid is read by strips of whole
 tile rows shared by the chunks, one request per run of contiguous tiles, window reads tile row by tile row.
 
 Overviews: when the output grid is coarser than the file, the overview level is picked as odc-stac
