@@ -157,6 +157,12 @@ def _fmt(v: Any, spec: str = ".2f") -> str:
     return "" if v is None else format(v, spec)
 
 
+def _value(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:,.0f}" if v.is_integer() else f"{v:,.3f}"
+    return str(v)
+
+
 def _read_table(summary: dict[str, Any], case: str) -> list[str]:
     lines = ["| method | latency | fresh s | /floor | warm s | /floor | bytes | /minimal | requests | /floor "
              "| peak RSS MB | mean NDVI |", "|" + "---|" * 12]
@@ -208,8 +214,7 @@ def markdown(results: dict[str, Any]) -> str:
                   for t in s["throughput"]], ""]
     for case, fields in s["others"].items():
         out += [f"## {case}", "", "| measure | value |", "|---|---|",
-                *[f"| {k} | {_fmt(val, ',.3f') if isinstance(val, float) else val} |"
-                  for k, val in fields.items()], ""]
+                *[f"| {k} | {_value(val)} |" for k, val in fields.items()], ""]
     return "\n".join(out)
 
 

@@ -1,5 +1,5 @@
-"""Signing case: 500 assets (250 items of the search case, ``multispectral`` and ``panchromatic``), in a
-fresh process. ``python bench/cases/signing.py EXTRA.json``
+"""Signing case: 500 assets (the ``multispectral`` and, where there is one, ``panchromatic`` assets of
+the search case's items: 250 or 500 items), in a fresh process. ``python bench/cases/signing.py EXTRA_JSON``
 
 Times ``dw.sign`` and counts the signing service's requests, then signs the same items again (answered
 from the signer's cache); then the same with the official SDK (``teledetection.sign``), fresh and again.
@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.common import Counters, emit, peak_rss_mb
 
-N_ITEMS = 250
+N_ASSETS = 500
 ASSETS = ("multispectral", "panchromatic")
 
 
@@ -31,12 +31,15 @@ def main(argv: list[str]) -> None:
 
     import dinamis_widgets as dw
 
-    found = dw.search(collections=[extra["collection"]], max_items=N_ITEMS)
-    items = []
+    found = dw.search(collections=[extra["collection"]], max_items=N_ASSETS)
+    items, n = [], 0
     for item in found.items:
+        if n >= N_ASSETS:
+            break
         d = item.to_dict()
         d["assets"] = {k: v for k, v in d["assets"].items() if k in ASSETS}
         items.append(pystac.Item.from_dict(d))
+        n += len(d["assets"])
     collection = pystac.ItemCollection(items)
     counters = Counters()
     out: dict[str, Any] = {"assets": sum(len(it.assets) for it in items)}

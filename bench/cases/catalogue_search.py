@@ -1,4 +1,4 @@
-"""Search case: 2,000 items, in a fresh process. ``python bench/cases/search.py EXTRA_JSON``
+"""Search case: 2,000 items, in a fresh process. ``python bench/cases/catalogue_search.py EXTRA_JSON``
 
 The runner adds :data:`N_ITEMS` (300 with ``--quick``) copies of a SPOT item to the twin's catalogue
 (collection :data:`COLLECTION`, footprints on a grid over France, one date each) with
