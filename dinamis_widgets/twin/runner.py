@@ -145,6 +145,13 @@ class Twin:
         else:
             self._admin("POST", f"{self._service_url(service)}/_twin/faults/stats/reset")
 
+    def add_items(self, items: list[dict[str, Any]], collections: list[dict[str, Any]] | None = None) -> None:
+        """Add (or replace) collections and items in the catalogue while the twin runs (benchmarks
+        of large searches); their hrefs are used as given."""
+        if self._cluster is None:
+            raise TwinError("the twin's catalogue is not running")
+        self._cluster.load(list(collections or []), list(items))
+
     def approve_device(self, user_code: str, username: str = "trainee", deny: bool = False) -> Any:
         """Approve (or deny) a pending OAuth2 device-flow sign-in, as the user would in a browser."""
         return self._admin("POST", f"{self.signing}_twin/device/approve",
