@@ -50,6 +50,13 @@ NOTEBOOK7_TOLERATED = (
     re.compile(r"^page error: Command 'filebrowser:open-path' not registered\.$"),
     re.compile(r"^Failed to load resource: the server responded with a status of 403 \(Forbidden\)$"),
 )
+#: Voilà loads every installed JupyterLab extension's front-end; jupyter-server-proxy's (installed for the
+#: dask dashboard of tutorial 4) needs JupyterLab's file browser, which Voilà does not have, and says so
+#: once in the console. Nothing on the page depends on it (the proxy's server side works).
+VOILA_TOLERATED = (
+    re.compile(r"^Error: Shared module @jupyterlab/filebrowser doesn't exist in shared scope default\n.*"
+               r"/labextensions/@jupyterhub/jupyter-server-proxy/", re.S),
+)
 _FORBIDDEN = re.compile(r"\b403 GET (\S+)")
 _NOTEBOOK7_FONT = re.compile(r"^/static/notebook/[0-9a-f]+\.woff2$")
 
@@ -148,4 +155,4 @@ def test_explorer_voila(lab: JupyterLab, lab_page: LabPage, guard: NetworkGuard,
 
     assert guard.since(mark) == [], "the page tried to reach other hosts"
     assert [str(o) for o in lab.outbound()] == []
-    assert lab_page.console_errors == []
+    assert [e for e in lab_page.console_errors if not any(p.match(e) for p in VOILA_TOLERATED)] == []
