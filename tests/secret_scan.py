@@ -19,11 +19,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import nbformat
 
-__all__ = ["HANDOUT", "leaks", "notebook_leaks", "twin_secrets"]
+__all__ = ["leaks", "notebook_leaks", "twin_secrets"]
 
 _PATTERNS = {
     "X-Amz-Signature": re.compile(r"X-Amz-Signature(?:=|%3D|\\u003d)(?!\*)[0-9a-fA-F]{8}", re.I),
@@ -32,9 +33,7 @@ _PATTERNS = {
     "JSON Web Token": re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}"),
     "Bearer token": re.compile(r"Bearer\s+(?!\*)[\w.~+/-]{16,}", re.I),
 }
-#: A code cell that prints a signed URL (to paste into QGIS): counted apart, its outputs left out of the
-#: search. The tutorials have none (tutorial 1 writes the URL to a file): the notebook test wants 0.
-HANDOUT = re.compile(r"print\([^()]*\.href\)")
+
 
 
 def twin_secrets(twin: Any) -> dict[str, str]:
@@ -54,13 +53,8 @@ def leaks(text: str, secrets: Mapping[str, str] | None = None) -> list[str]:
     return found + [name for name, value in (secrets or {}).items() if value and value in text]
 
 
-def notebook_leaks(path: Any, secrets: Mapping[str, str]) -> tuple[list[str], int]:
-    """Secrets found in a saved notebook (outputs, widget state, metadata), and how many cells hand a
-    signed URL out on purpose (:data:`HANDOUT`; their outputs are left out of the search)."""
-    nb = nbformat.read(path, as_version=4)
-    handouts = 0
-    for cell in nb.cells:
-        if cell.cell_type == "code" and HANDOUT.search(cell.source):
-            handouts += 1
-            cell.outputs = []
-    return leaks(nbformat.writes(nb), secrets), handouts
+def notebook_leaks(path: Any, secrets: Mapping[str, str]) -> list[str]:
+    """Secrets found anywhere in a saved notebook: outputs, widget state, metadata."""
+    text = Path(path).read_text()
+    nbformat.reads(text, as_version=4)  # a notebook, or an error
+    return leaks(text, secrets)
