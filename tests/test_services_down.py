@@ -126,7 +126,7 @@ def test_signing_service_down_or_failing(short_deadline: None, twin: Any) -> Non
         signer = Signer(url + "/", signable_hosts=[twin.data_host], retry_deadline=deadline)
         err, seconds = timed(lambda: signer.sign_url(href), SigningError)
     print(f"signing service answering 500: {seconds:.2f} s")
-    assert err.status == 500 and url in err.message and "try again later" in err.message
+    assert err.status == 500 and url in err.message and "try again later" in err.message.lower()
     assert app.requests >= 2  # retried before giving up
     twin.set_faults("signing", kind="reset", match="/sign_urls")
     err, seconds = timed(lambda: Signer.from_settings().sign_url(href), SigningError)
@@ -202,7 +202,8 @@ def test_the_explorer_shows_a_dead_catalogue_and_stays_usable(short_deadline: No
     ex.panel.collections = ("SPOT67_HCF_GS1",)
     ex.panel.aoi_picker.set_from_text(",".join(map(str, ROCHEFORT)))
     ex.panel.search_button.click()
-    assert ex.panel.wait(60) and ex.panel.status.level == "success", ex.panel.status.message
+    # a search that worked clears the status (the count under the button says it)
+    assert ex.panel.wait(60) and ex.panel.status.level != "error", ex.panel.status.message
     assert ex.results is not None and len(ex.results) > 0
     # the twin's catalogue failing a search: the status names it and says so; then it works again
     twin.set_faults("stac_api", kind="error", status=503, retry_after=None, match="/search")
@@ -210,5 +211,7 @@ def test_the_explorer_shows_a_dead_catalogue_and_stays_usable(short_deadline: No
     assert ex.panel.wait(60) and ex.panel.status.level == "error"
     assert twin.stac_api in ex.panel.status.message and "503" in ex.panel.status.message
     twin.clear_faults("stac_api")
+    ex.panel.results = None
     ex.panel.search_button.click()
-    assert ex.panel.wait(60) and ex.panel.status.level == "success", ex.panel.status.message
+    assert ex.panel.wait(60) and ex.panel.status.level != "error", ex.panel.status.message
+    assert ex.panel.status.message == "" and ex.results is not None and len(ex.results) > 0

@@ -38,24 +38,23 @@ import copy as copy_module
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import (
     AuthenticationError,
     InputError,
     SigningError,
-    ValidityError,
-    mask_signatures,
     masked_logger,
     quote,
 )
 from ..http import RetryPolicy, request, service_message
 from ..settings import Profile, Settings, get_settings, host_matches, profile_for
+from .answers import read_answer
 from .credentials import Credentials, NoAuth, get_credentials
 from .prompting import how_to_authenticate
 from .urls import SignedURL, parse_signed_url, unsigned_url
-from .validity import ACCEPTED_FORMS, ValidityLike, format_validity, parse_validity
+from .validity import ValidityLike, format_validity, parse_validity
 
 __all__ = ["MAX_URLS_PER_REQUEST", "Signer"]
 
@@ -64,16 +63,6 @@ log = masked_logger(__name__)
 #: At most this many URLs per ``sign_urls`` request (as the real service).
 MAX_URLS_PER_REQUEST = 64
 _DEFAULT_MARGIN = 1800.0
-
-
-def _parse_expiry(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 @dataclass
@@ -443,40 +432,7 @@ class Signer:
                     status=response.status_code, service_message=service_message(response), url=url,
                 )
             break
-        detail = service_message(response)
-        if response.status_code in (400, 422) and seconds is not None and _about_validity(detail):
-            err = ValidityError(
-                f"Invalid validity {_quote(shown, seconds)}: the signing service refused "
-                f"duration_seconds={seconds} ({detail}). Ask for a shorter validity. "
-                f"Accepted forms: {ACCEPTED_FORMS}."
-            )
-            err.status = response.status_code  # type: ignore[attr-defined]
-            raise err
-        check = (f"Check the signing endpoint ({self.endpoint}: TLD_SIGNING_ENDPOINT or the catalogue "
-                 "profile's signing URL)")
-        html = detail.lstrip().startswith("<") or "html" in response.headers.get("Content-Type", "")
-        if not response.ok:
-            hint = (f". {check}: it should be the root of the service that has /sign_urls"
-                    if response.status_code in (404, 405) or html else
-                    ". Try again later; if it persists, tell the catalogue's support")
-            raise SigningError(f"Signing {len(keys)} URL(s) at {url} failed{hint}",
-                               status=response.status_code, url=url,
-                               service_message="an HTML page" if html else detail)
-        try:
-            body = response.json()
-            hrefs = body["hrefs"]
-            expiry = _parse_expiry(body.get("expiry"))
-            missing = [k for k in keys if not isinstance(hrefs.get(k), str)]
-        except (ValueError, KeyError, TypeError, AttributeError):
-            found = "an HTML page" if html else quote(response.text[:200], 60) or "an empty body"
-            raise SigningError(f"The signing service at {url} did not answer {{\"hrefs\": ..., \"expiry\": "
-                               f"...}} but {found}. {check}.", status=response.status_code, url=url) from None
-        if missing:
-            empty = " (its 'hrefs' is empty)" if not hrefs else ""
-            raise SigningError(f"The signing service at {url} did not sign {len(missing)} of the "
-                               f"{len(keys)} URLs asked{empty} (first: {mask_signatures(missing[0])}). Are "
-                               f"they URLs of the catalogue's object store? {check}.",
-                               status=response.status_code, url=url)
+        hrefs, expiry = read_answer(response, keys, url, self.endpoint, seconds, shown)
         out: dict[str, SignedURL] = {}
         for key in keys:
             href = hrefs[key]
@@ -492,16 +448,5 @@ class Signer:
 
     def _config_dir(self) -> Any:
         return (self._settings or get_settings()).config_dir
-
-
-def _about_validity(detail: str) -> bool:
-    text = detail.lower()
-    return any(word in text for word in ("duration", "validity", "expir", "maximum"))
-
-
-def _quote(shown: Any, seconds: int) -> str:
-    if shown is None:
-        return f"'{seconds}s' (the default, TLD_URL_DURATION)"
-    return repr(shown) if not isinstance(shown, timedelta) else f"'{shown}'"
 
 
