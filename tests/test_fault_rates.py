@@ -123,10 +123,17 @@ def test_whole_scene_ndvi_is_exact_under_faults(faults: Any, twin_items: list[di
         ds = load([scene], bands=["red", "nir"], chunks=256, signer=quick_signer())
         return ndvi(ds).compute(scheduler="threads", num_workers=4).values[0]
 
-    for seed in (101, 102):
+    # The reader fetches this scene in a handful of requests: a seed may draw no fault at all. Every run must
+    # be exact; runs go on (at most 10 seeds) until two of them met faults.
+    met = []
+    for seed in range(101, 111):
         values, stats = run_with_faults(faults, seed, compute)
         np.testing.assert_allclose(values, expected_ndvi(scene.id), atol=1e-6, equal_nan=True)
-        assert sum(stats["faults"].values()) > 0, stats
+        if sum(stats["faults"].values()) > 0:
+            met.append(seed)
+        if len(met) == 2:
+            break
+    assert len(met) == 2, f"only seeds {met} of 101-110 met a fault"
 
 
 class _SameURL(Signer):
