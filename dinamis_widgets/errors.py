@@ -45,8 +45,11 @@ QUOTE_LIMIT = 80
 _SIGNATURE_RE = re.compile(
     r"""(X-Amz-(?:Signature|Credential|Security-Token)(?:=|%3D))(?:[^&\s"'<>%]|%(?!26)[0-9A-F]{2})+""", re.I)
 # Tokens and keys of the signing service: query or form parameters, JSON fields, headers, bearer tokens.
+# The separator is "=", a colon between quotes (JSON, a dict's repr) or a bare colon (a header): a quoted key
+# followed by an unquoted word is prose (a message quoting an input), not a secret.
 _TOKEN_RE = re.compile(
-    r"""((?:access|refresh|id)_token|device_code|secret[-_]key|client_secret)(["']?\s*[=:]\s*["']?)"""
+    r"""((?:access|refresh|id)_token|device_code|secret[-_]key|client_secret)"""
+    r"""(\s*=\s*["']?|["']\s*:\s*["']|\s*:\s*(?!["']))"""
     r"""[^&\s"'<>,}]+|(bearer\s+)[\w.~+/=-]+""", re.I)
 
 
