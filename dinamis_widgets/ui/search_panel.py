@@ -25,6 +25,7 @@ import concurrent.futures
 import contextlib
 import datetime as _dt
 import html
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -477,6 +478,15 @@ class SearchPanel(widgets.VBox):
         return t("n_results_one", self.lang) if n == 1 else t("n_results", self.lang, n=n)
 
     def wait(self, timeout: float = 60.0) -> bool:
-        """Wait for the background work (connection, queryables, search); False on timeout."""
-        ok = self._tasks.wait(timeout)
-        return self._search_tasks.wait(timeout) and ok
+        """Wait for the background work (connection, queryables, search); False on timeout.
+
+        Both runners share the kernel's loop: applying one's result may start the other's next task (a
+        connection starts reading the criteria), so they are waited for until neither has work left.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            for runner in (self._tasks, self._search_tasks):
+                if not runner.wait(max(0.0, deadline - time.monotonic())):
+                    return False
+            if not self._tasks._alive() and not self._search_tasks._alive():
+                return True
