@@ -307,6 +307,9 @@ def start(*, seed: int = 0, scene_set: str = "default", ports: tuple[int, int, i
                 admin_token=cfg.admin_token, scenes=scenes, workdir=workdir)
     atexit.register(twin.stop)
     try:
+        # The services' process starts first: its imports (seconds) overlap PostgreSQL's start and the
+        # load; it gets the database's address on its standard input once the catalogue is in.
+        proc = _spawn_services(twin, cfg, socks, log_level)
         cluster = PgstacCluster(workdir)
         twin._cluster = cluster
         cluster.start()
@@ -315,7 +318,7 @@ def start(*, seed: int = 0, scene_set: str = "default", ports: tuple[int, int, i
         collections = [json.loads(json.dumps(c).replace(DATA_URL_PLACEHOLDER, cfg.data_url))
                        for c in scenes.collections()]
         cluster.load(collections, items, queryables_for(items))
-        _start_services(twin, cfg, socks, cluster.env(), log_level, timeout)
+        _await_services(twin, proc, cluster.env(), timeout)
     except BaseException:
         twin.stop()
         raise
@@ -327,8 +330,9 @@ def start(*, seed: int = 0, scene_set: str = "default", ports: tuple[int, int, i
     return twin
 
 
-def _start_services(twin: Twin, cfg: ServicesConfig, socks: dict[str, Any],
-                    pg_env: dict[str, str], log_level: str, timeout: float) -> None:
+def _spawn_services(twin: Twin, cfg: ServicesConfig, socks: dict[str, Any],
+                   log_level: str) -> subprocess.Popen[bytes]:
+    """Start the services' process; it imports its modules, then waits for the database's address."""
     workdir = twin.workdir
     cfg_path = workdir / "services.json"
     spec_path = workdir / "spec.json"
@@ -336,8 +340,8 @@ def _start_services(twin: Twin, cfg: ServicesConfig, socks: dict[str, Any],
         "services_config": str(cfg_path),
         "fds": {name: s.fileno() for name, s in socks.items()},
         "log_level": log_level,
-        "env": {**pg_env,
-                "STAC_FASTAPI_TITLE": "DINAMIS twin STAC API",
+        "database_env_on_stdin": True,
+        "env": {"STAC_FASTAPI_TITLE": "DINAMIS twin STAC API",
                 "STAC_FASTAPI_DESCRIPTION": "Offline twin of the DINAMIS catalogue "
                                             "(dinamis_widgets); generated scenes.",
                 "STAC_FASTAPI_LANDING_ID": "dinamis-twin",
@@ -349,7 +353,7 @@ def _start_services(twin: Twin, cfg: ServicesConfig, socks: dict[str, Any],
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "dinamis_widgets.twin.serve", str(spec_path)],
-            stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=log, stdin=subprocess.PIPE,
             pass_fds=[s.fileno() for s in socks.values()],
             preexec_fn=die_with_parent(signal.SIGTERM),
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -357,6 +361,19 @@ def _start_services(twin: Twin, cfg: ServicesConfig, socks: dict[str, Any],
     finally:
         log.close()
     twin._procs.append(proc)
+    return proc
+
+
+def _await_services(twin: Twin, proc: subprocess.Popen[bytes], pg_env: dict[str, str],
+                    timeout: float) -> None:
+    """Hand the database's address to the services' process and wait until the STAC API answers."""
+    workdir = twin.workdir
+    assert proc.stdin is not None
+    try:  # the password travels through the pipe, not through a file or the command line
+        proc.stdin.write((json.dumps(pg_env) + "\n").encode())
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass  # the process died: said below with its log
     if not _read_ready(proc, timeout):
         raise TwinError("the twin's services did not start:\n" + log_tail(workdir / "services.log"))
     # The STAC API is ready when it answers a search (its database pool is up).
@@ -371,4 +388,3 @@ def _start_services(twin: Twin, cfg: ServicesConfig, socks: dict[str, Any],
             raise TwinError("the twin's STAC API does not answer:\n"
                             + log_tail(workdir / "services.log"))
         time.sleep(0.05)
-

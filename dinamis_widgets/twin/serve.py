@@ -90,13 +90,32 @@ async def _serve(spec: dict[str, Any]) -> None:
             raise task.exception()  # type: ignore[misc]
 
 
+def _import_services() -> None:
+    """Import what the services need (about 4 s, mostly stac-fastapi's models) before they are wanted."""
+    import stac_fastapi.pgstac.app  # noqa: F401
+
+    from . import signing, store  # noqa: F401
+    from .store import injection  # noqa: F401
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the services described by the JSON spec file named in ``argv``."""
+    """Run the services described by the JSON spec file named in ``argv``.
+
+    With ``"database_env_on_stdin": true`` in the spec, the process imports its modules first, then reads
+    one line of JSON from standard input: the database's environment (the parent starts PostgreSQL
+    meanwhile, so the two overlap). An empty line or end of input means the parent gave up: exit quietly.
+    """
     args = sys.argv[1:] if argv is None else argv
     spec = json.loads(Path(args[0]).read_text())
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     os.environ.update(spec.get("env", {}))
+    if spec.get("database_env_on_stdin"):
+        _import_services()
+        line = sys.stdin.readline().strip()
+        if not line:
+            return 0
+        os.environ.update(json.loads(line))
     asyncio.run(_serve(spec))
     return 0
 
