@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .signing.rules import NotSignable
@@ -164,21 +164,54 @@ def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
     return text[:limit] + "..." + more
 
 
+def _rebuild(cls: type[DinamisError], args: tuple[Any, ...], state: dict[str, Any]) -> DinamisError:
+    """An error back from a pickle: its type, ``args`` and attributes, without calling its ``__init__``."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+def _joined(message: str, details: tuple[Any, ...]) -> str:
+    return ": ".join([str(message), *(str(d) for d in details)])
+
+
 class DinamisError(Exception):
     """Base class of every error raised by dinamis_widgets.
+
+    Every error round-trips through :mod:`pickle` with its type, message and attributes, whatever its
+    subclass's ``__init__`` takes (``__reduce__`` rebuilds it without calling it): dask.distributed pickles
+    an error raised in a task to hand it to the client, and sends a plain ``Exception`` when that fails.
 
     Parameters
     ----------
     message
         What went wrong and, where the user can act, what to do. Signatures are masked.
+    *details
+        More parts of the message, joined to it by ``": "`` (dask.distributed shortens an error whose message
+        is over 10,000 characters by calling its type with two texts).
+
+    Examples
+    --------
+    >>> import pickle
+    >>> error = LoadError("Reading band(s) [1] of https://h/k.tif?X-Amz-Signature=abc failed")
+    >>> error.asset = "multispectral"
+    >>> back = pickle.loads(pickle.dumps(error))
+    >>> type(back).__name__, back.asset, str(back)
+    ('LoadError', 'multispectral', 'Reading band(s) [1] of https://h/k.tif?X-Amz-Signature=*** failed')
+    >>> str(LoadError("Long error message", "Reading band(s) [1] failed"))
+    'Long error message: Reading band(s) [1] failed'
     """
 
-    def __init__(self, message: str) -> None:
-        self.message = mask_signatures(message)
+    def __init__(self, message: str, *details: Any) -> None:
+        self.message = mask_signatures(_joined(message, details))
         super().__init__(self.message)
 
     def __str__(self) -> str:  # KeyError subclasses would show the repr of the message
         return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild, (type(self), self.args, dict(self.__dict__))
 
 
 class ConfigurationError(DinamisError):
@@ -207,7 +240,7 @@ class HTTPServiceError(DinamisError):
     def __init__(
         self,
         message: str,
-        *,
+        *details: Any,
         status: int | None = None,
         service_message: str = "",
         url: str = "",
@@ -215,7 +248,7 @@ class HTTPServiceError(DinamisError):
         self.status = status
         self.service_message = mask_signatures(service_message)
         self.url = mask_signatures(url)
-        full = message
+        full = _joined(message, details)
         if status is not None:
             full += f" (HTTP {status}"
             if self.service_message:
@@ -249,11 +282,11 @@ class NotSignableError(DinamisError):
         (an asset the item does not have).
     """
 
-    def __init__(self, message: NotSignable | str, *, reason: NotSignable | None = None) -> None:
+    def __init__(self, message: NotSignable | str, *details: Any, reason: NotSignable | None = None) -> None:
         if not isinstance(message, str):
             reason, message = message, message.message
         self.reason = reason
-        super().__init__(message)
+        super().__init__(message, *details)
 
 
 class ValidityError(DinamisError, ValueError):
@@ -269,7 +302,28 @@ class SearchError(HTTPServiceError):
 
 
 class LoadError(DinamisError):
-    """Assets could not be loaded into a cube."""
+    """Assets could not be loaded into a cube.
+
+    Parameters
+    ----------
+    message, *details
+        As for :class:`DinamisError`.
+    asset
+        The file whose read failed (its unsigned href), when a read failed.
+    window
+        Where: ``(left, bottom, right, top, crs)`` of the part of the cube being read.
+
+    Attributes
+    ----------
+    asset : str or None
+    window : tuple or None
+    """
+
+    def __init__(self, message: str, *details: Any, asset: str | None = None,
+                 window: tuple[float, float, float, float, str] | None = None) -> None:
+        self.asset = mask_signatures(asset) if asset is not None else None
+        self.window = window
+        super().__init__(message, *details)
 
 
 class NoMaskError(LoadError):

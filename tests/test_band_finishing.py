@@ -45,12 +45,6 @@ def cloudy(theia_items: list[pystac.Item]) -> pystac.Item:
     return max(theia_items, key=lambda i: i.properties["eo:cloud_cover"])
 
 
-@pytest.fixture(scope="module")
-def spot(twin_items: list[dict[str, Any]]) -> pystac.Item:
-    return next(pystac.Item.from_dict(d) for d in twin_items if d["id"].endswith("W001N46_SCENE1")
-                and d["properties"]["processing:level"] == "ORTHO")
-
-
 def _cloudy_ones(theia_items: list[pystac.Item]) -> list[pystac.Item]:
     return [i for i in theia_items if i.properties["eo:cloud_cover"] > 0]
 

@@ -20,7 +20,7 @@ CORE = sorted(m.name.removeprefix("dinamis_widgets.")
               and not m.name.endswith("__main__"))
 #: What ``import dinamis_widgets`` must not load.
 HEAVY = ["pystac", "pystac_client", "requests", "numpy", "shapely", "pandas", "xarray", "dask", "odc",
-         "rasterio", "pyproj", "ipywidgets", "ipyleaflet", "IPython", "matplotlib"]
+         "rasterio", "pyproj", "ipywidgets", "ipyleaflet", "IPython", "matplotlib", "anywidget"]
 
 
 def python(code: str) -> subprocess.CompletedProcess[str]:
@@ -77,7 +77,7 @@ def test_core_never_imports_widgets() -> None:
     assert {"settings", "signing.client", "catalog.searching", "reading.loading"} <= set(CORE)
     imports = "\n".join(f"import dinamis_widgets.{m}" for m in CORE)
     done = python(f"import sys\n{imports}\nprint(sorted(m for m in sys.modules if m.split('.')[0] in "
-                  "('ipywidgets', 'ipyleaflet', 'IPython', 'traitlets', 'matplotlib')))")
+                  "('ipywidgets', 'ipyleaflet', 'anywidget', 'IPython', 'traitlets', 'matplotlib')))")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 

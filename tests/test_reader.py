@@ -25,12 +25,6 @@ pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning:odc.geo.*")]
 
 
-@pytest.fixture(scope="module")
-def spot(twin_items: list[dict[str, Any]]) -> pystac.Item:
-    return next(pystac.Item.from_dict(d) for d in twin_items
-                if d["id"].endswith("W001N46_SCENE1") and d["properties"]["processing:level"] == "ORTHO")
-
-
 def _ndvi(red: np.ndarray, nir: np.ndarray) -> np.ndarray:
     red, nir = red.astype(float), nir.astype(float)
     out = np.full(red.shape, np.nan)

@@ -33,12 +33,6 @@ VALIDITY = 2  # seconds
 LATENCY = 0.25  # seconds per request to the MS files
 
 
-@pytest.fixture(scope="module")
-def spot(twin_items: list[dict[str, Any]]) -> pystac.Item:
-    return next(pystac.Item.from_dict(d) for d in twin_items
-                if d["id"].endswith("W001N46_SCENE1") and d["properties"]["processing:level"] == "ORTHO")
-
-
 @pytest.fixture()
 def short_signer(twin: Any) -> Signer:
     """Signatures valid 2 s, reused while at least 1 s is left."""

@@ -25,12 +25,6 @@ pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning:odc.geo.*")]
 
 
-@pytest.fixture(scope="module")
-def spot(twin_items: list[dict[str, Any]]) -> pystac.Item:
-    return next(pystac.Item.from_dict(d) for d in twin_items
-                if d["id"].endswith("W001N46_SCENE1") and d["properties"]["processing:level"] == "ORTHO")
-
-
 def _load(item: pystac.Item, rows: int, **kwargs: Any) -> Any:
     """red and nir of the MS file through the signing driver, strips ``rows`` tall (0: per chunk)."""
     driver = SigningReaderDriver(ReadConfig(signer=get_signer(), strip_rows=rows),

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import rasterio
 
+from dinamis_widgets.errors import mask_signatures
 from dinamis_widgets.signing.urls import parse_signed_url
 from dinamis_widgets.ui.sign_dialog import SignDialog, describe_expiry
 
@@ -31,8 +32,11 @@ def test_sign_30min_gives_a_url_that_streams_with_its_expiry(twin: Any,
     assert dialog.wait(60) and not dialog.error, dialog.status.message
     assert set(dialog.signed) == {"multispectral", "panchromatic"}
     ms = dialog.signed["multispectral"]
-    assert dialog.url_areas["multispectral"].value == ms.href and "X-Amz-Signature=" in ms.href
-    assert dialog.vsicurl_areas["multispectral"].value == "/vsicurl/" + ms.href
+    assert "X-Amz-Signature=" in ms.href
+    assert dialog.url_areas["multispectral"].value == mask_signatures(ms.href)
+    assert dialog.vsicurl_areas["multispectral"].value == mask_signatures("/vsicurl/" + ms.href)
+    assert dialog.copy_buttons["multispectral"].text == ms.href  # what "Copier" copies: the whole URL
+    assert dialog.vsicurl_copy_buttons["multispectral"].text == "/vsicurl/" + ms.href
     assert "dw-signed-url-ms" in dialog.url_areas["multispectral"]._dom_classes
     assert ms.expiry is not None
     assert abs((ms.expiry - before).total_seconds() - 1800) < 120
@@ -40,11 +44,11 @@ def test_sign_30min_gives_a_url_that_streams_with_its_expiry(twin: Any,
     label = dialog.expiry_labels["multispectral"].value
     assert f"{ms.expiry:%H:%M:%S} UTC" in label and "heure locale" in label
     assert re.search(r"dans (29|30) min", label)
-    # the text areas keep the URL (read-only), and GDAL streams it
+    # the text areas keep the masked URL (read-only), and GDAL streams what the button copies
     dialog.url_areas["multispectral"].value = "edited"
-    assert dialog.url_areas["multispectral"].value == ms.href
+    assert dialog.url_areas["multispectral"].value == mask_signatures(ms.href)
     with rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR"), \
-            rasterio.open(dialog.vsicurl_areas["multispectral"].value) as src:
+            rasterio.open(dialog.vsicurl_copy_buttons["multispectral"].text) as src:
         assert src.count == 4 and src.crs is not None
         assert src.read(1, window=((0, 16), (0, 16))).shape == (16, 16)
 

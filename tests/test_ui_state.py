@@ -105,8 +105,12 @@ def test_without_a_loop_updates_apply_at_once_and_wait_returns_after_them() -> N
         loop = main_loop()
         assert isinstance(loop, MainLoop) and loop.loop is None
         runner = TaskRunner(StatusBar(lang="en"))
-        runner.run(lambda: "x", on_done=lambda v: result.append(threading.current_thread().name))
-        assert runner.wait(10)
+        assert runner.idle
+        gate = threading.Event()
+        runner.run(lambda: gate.wait(10), on_done=lambda v: result.append(threading.current_thread().name))
+        assert not runner.idle  # its thread waits for the gate
+        gate.set()
+        assert runner.wait(10) and runner.idle
 
     outside()
     assert len(result) == 1 and result[0].startswith("dinamis-ui-")  # applied in the worker, under the lock

@@ -160,6 +160,7 @@ def read_bands(uri: str, bands: Sequence[int], cfg: RasterLoadParams, dst_geobox
     """
     signer = config.get_signer()
     failure = ""
+    window: tuple[float, float, float, float, str] | None = None
     with rasterio.Env(**config.env):
         for attempt in range(READ_ATTEMPTS):
             signed = signer.resign_url(uri, config.validity, force=attempt > 0)
@@ -179,6 +180,7 @@ def read_bands(uri: str, bands: Sequence[int], cfg: RasterLoadParams, dst_geobox
                              mask_signatures(str(exc)))
                     continue
                 box = dst_geobox.boundingbox
+                window = (box.left, box.bottom, box.right, box.top, str(dst_geobox.crs))
                 where = (f" over the window ({box.left:.10g}, {box.bottom:.10g}, {box.right:.10g}, "
                          f"{box.top:.10g}) of {dst_geobox.crs} ({dst_geobox.shape.x} x {dst_geobox.shape.y} "
                          f"px), after {attempt + 1} attempt(s),")
@@ -193,4 +195,4 @@ def read_bands(uri: str, bands: Sequence[int], cfg: RasterLoadParams, dst_geobox
         return (slice(0, 0), slice(0, 0)), np.empty((len(bands), 0, 0), dtype=dtype)
     # Raised outside the ``except`` block, so that the error has no context: GDAL's error quotes the signed
     # URL, and dask.distributed pickles an error's context with it.
-    raise LoadError(failure)
+    raise LoadError(failure, asset=uri, window=window)

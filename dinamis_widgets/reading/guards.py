@@ -9,11 +9,7 @@
   grid over all the items: a cube of tens of GB without a word);
 - the cube would be larger than :data:`MAX_CUBE_BYTES` (``DINAMIS_MAX_CUBE_BYTES`` or
   ``LoadOptions(max_cube_bytes=...)``), or have more chunks than :data:`MAX_CHUNKS`.
-
-Examples
---------
->>> _readable(52_000_000_000), _readable(2048)
-('52.0 GB', '2.0 KB')
+Sizes are written by :func:`~dinamis_widgets.reading.sizes.format_bytes` (binary units).
 """
 
 from __future__ import annotations
@@ -25,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import CubeTooLargeError, InputError
+from .sizes import format_bytes
 
 __all__ = ["MAX_CHUNKS", "MAX_CUBE_BYTES", "CubeEstimate", "check_extent", "max_cube_bytes"]
 
@@ -36,14 +33,6 @@ MAX_CHUNKS = 1_000_000
 MIN_METRIC_PIXEL = 0.05
 _ENV = "DINAMIS_MAX_CUBE_BYTES"
 _METRES_PER_DEGREE = 111_320.0
-
-
-def _readable(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if abs(n) < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} TB"  # pragma: no cover
 
 
 def max_cube_bytes(option: int | None = None) -> int:
@@ -83,7 +72,7 @@ class CubeEstimate:
     def describe(self) -> str:
         t, ny, nx = self.shape
         return (f"plan: {ny} x {nx} pixels of {self.resolution:g} in {self.crs}, {t} time step(s), "
-                f"{self.bands} band(s) -> {_readable(self.bytes)}, {self.chunks} chunk(s)")
+                f"{self.bands} band(s) -> {format_bytes(self.bytes)}, {self.chunks} chunk(s)")
 
 
 def _time_steps(parsed: Sequence[Any], groupby: Any) -> int:
@@ -153,7 +142,7 @@ def check_extent(parsed: Sequence[Any], bands: Sequence[str], kwargs: Mapping[st
     allowed = max_cube_bytes(limit)
     if estimate.bytes > allowed:
         raise CubeTooLargeError(
-            f"The cube would hold {_readable(estimate.bytes)}, above the limit of {_readable(allowed)} "
+            f"The cube would hold {format_bytes(estimate.bytes)}, above the limit of {format_bytes(allowed)} "
             f"({estimate.describe()}). Load a smaller area (aoi=...), fewer dates or bands, or a coarser "
             "resolution; check the plan with dw.plan(...). If you really mean it, raise the limit: "
             f"LoadOptions(max_cube_bytes=...) or the environment variable {_ENV}.")

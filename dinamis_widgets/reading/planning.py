@@ -4,11 +4,7 @@ The output grid, chunks and tasks come from the lazy cube (no IO); the shared re
 driver emitted while odc-stac built the graph (:attr:`~.driver.SigningReaderDriver.last_load`); the bytes
 come from each file's tile index (:class:`~.tiles.TileIndex`: the header only, through a signed URL), at
 the level each read will use.
-
-Examples
---------
->>> _format_bytes(208834), _format_bytes(512)
-('203.9 KB', '512 B')
+Sizes are written by :func:`~dinamis_widgets.reading.sizes.format_bytes` (binary units).
 """
 
 from __future__ import annotations
@@ -18,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Unpack
 
 from .options import LoadArguments
+from .sizes import format_bytes
 
 if TYPE_CHECKING:
     from .driver import SharedRead
@@ -115,9 +112,9 @@ class LoadPlan:
             ("chunks", f"{self.chunks} -> {self.n_chunks} chunk(s) per band, {self.n_tasks} tasks, "
                        f"{self.n_reads} shared reads"),
             ("files", f"{len(self.files)} ({overview} read from overviews)"),
-            ("to fetch", f"~{_format_bytes(self.estimated_bytes)} (tiles {_format_bytes(self.tile_bytes)}, "
-                         f"headers {_format_bytes(self.header_bytes)})"),
-            ("in memory", _format_bytes(self.output_bytes)),
+            ("to fetch", f"~{format_bytes(self.estimated_bytes)} (tiles {format_bytes(self.tile_bytes)}, "
+                         f"headers {format_bytes(self.header_bytes)})"),
+            ("in memory", format_bytes(self.output_bytes)),
             *self._finishing_rows(),
         ]
 
@@ -154,15 +151,6 @@ class LoadPlan:
                         f"{escape(v)}</td></tr>" for k, v in self._rows())
         return f"<table><caption style='text-align:left'><b>Load plan</b></caption>{cells}</table>"
 
-
-
-def _format_bytes(n: float) -> str:
-    """A byte count with a binary unit (``"203.9 KB"``)."""
-    for unit in ("B", "KB", "MB", "GB"):
-        if abs(n) < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"  # pragma: no cover
 
 
 def _file_cost(uri: str, reads: Sequence[SharedRead], config: Any, estimate: bool) -> FileCost:

@@ -88,8 +88,9 @@ download form open: shown in the details pane, or under a card on its own).
 Sign dialog: ``dw-sign-ms`` and ``dw-sign-pan`` (checkboxes: multispectral, panchromatic),
 ``dw-sign-validity`` (text), ``dw-sign-error`` (inline error), ``dw-sign-button`` ("Signer"),
 ``dw-sign-results``, per asset ``dw-signed-ms``/``dw-signed-pan`` boxes holding ``dw-signed-url`` (one-line
-text; also ``dw-signed-url-ms``/``dw-signed-url-pan``), ``dw-copy``/``dw-copy-ms`` holding the
-``dw-copy-button`` ("Copier"), ``dw-sign-expiry``, ``dw-signed-vsicurl``;
+text, signature masked; also ``dw-signed-url-ms``/``dw-signed-url-pan``), ``dw-copy``/``dw-copy-ms`` holding
+the ``dw-copy-button`` ("Copier", copies the whole URL), ``dw-sign-expiry``, ``dw-signed-vsicurl`` and its
+``dw-copy-vsicurl-ms`` button;
 ``dw-sign-note`` (QGIS/GDAL < 3.10 note), ``dw-sign-reason`` (why a BRUT/Regards product cannot be
 signed: then there is no ``dw-sign-button``), ``dw-sign-in`` (a sign-in link when needed).
 

@@ -24,6 +24,7 @@ from traitlets import Any as AnyTrait
 from traitlets import Unicode
 
 from ..reading.download import DownloadCancelledError, DownloadProgress, download_asset
+from ..reading.sizes import format_bytes
 from ..signing.rules import signability
 from .i18n import DEFAULT_LANG, t
 from .localized import reason_text
@@ -44,13 +45,7 @@ def human_bytes(n: float | None) -> str:
     >>> human_bytes(1536), human_bytes(None)
     ('1.5 KB', '?')
     """
-    if n is None:
-        return "?"
-    for unit in ("B", "KB", "MB", "GB"):
-        if abs(n) < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GB"  # pragma: no cover
+    return "?" if n is None else format_bytes(n)
 
 
 class DownloadView(widgets.VBox):

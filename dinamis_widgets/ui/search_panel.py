@@ -488,5 +488,5 @@ class SearchPanel(widgets.VBox):
             for runner in (self._tasks, self._search_tasks):
                 if not runner.wait(max(0.0, deadline - time.monotonic())):
                     return False
-            if not self._tasks._alive() and not self._search_tasks._alive():
+            if self._tasks.idle and self._search_tasks.idle:
                 return True

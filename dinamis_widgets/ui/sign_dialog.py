@@ -3,11 +3,13 @@
 The validity is typed as in the catalogue (``3h``, ``30min``, ``PT3H10M``; default ``3h``) and read by
 :func:`~dinamis_widgets.parse_validity`: a wrong one is shown under the field, quoting what was
 typed, in the interface's language (a new error removes the URLs signed before, so no stale "valid until"
-stays under it). Each signed URL is shown on one line with a "Copier" button (for QGIS), with its
-``/vsicurl/`` form for GDAL and its expiry time (local time and UTC), next to a note on QGIS/GDAL
-before 3.10, which download the whole file when they open a signed URL. Products that cannot be signed
-(BRUT, Regards, not georeferenced) get the reason instead of a sign button; a product whose processing
-level nothing tells gets a caution above its images (``dw-sign-unverified``).
+stays under it). Each signed URL is shown on one line, its signature masked, with a "Copier" button that
+copies the whole URL (for QGIS), with its ``/vsicurl/`` form for GDAL (masked too, with its own button) and
+its expiry time (local time and UTC): no widget's state holds a signature, so a notebook saved with its
+widget state holds none (:mod:`~dinamis_widgets.ui.copy_url` says how the button gets the URL). Next to
+them, a note on QGIS/GDAL before 3.10, which download the whole file when they open a signed URL.
+Products that cannot be signed (BRUT, Regards, not georeferenced) get the reason instead of a sign button;
+a product whose processing level nothing tells gets a caution above its images (``dw-sign-unverified``).
 
 Examples
 --------
@@ -31,10 +33,11 @@ import ipywidgets as widgets
 from traitlets import Any as AnyTrait
 from traitlets import Dict, Unicode, observe
 
-from ..errors import ValidityError
+from ..errors import ValidityError, mask_signatures
 from ..signing.rules import explain_signability, signability
 from ..signing.urls import SignedURL, unsigned_url
 from ..signing.validity import format_validity, parse_validity
+from .copy_url import CopyURL
 from .i18n import DEFAULT_LANG, t
 from .localized import reason_text
 from .status import StatusBar
@@ -43,7 +46,7 @@ from .tasks import TaskRunner
 if TYPE_CHECKING:
     from ..signing.client import Signer
 
-__all__ = ["SignDialog", "asset_css", "copy_button_html", "describe_expiry"]
+__all__ = ["SignDialog", "asset_css", "describe_expiry"]
 
 #: Assets offered, in order, with their label key and CSS suffix.
 _MAIN_ASSETS = {"multispectral": ("sign_multispectral", "ms"), "panchromatic": ("sign_panchromatic", "pan")}
@@ -99,32 +102,6 @@ def describe_expiry(expiry: _dt.datetime | None, lang: str = DEFAULT_LANG,
 
 #: An ISO 8601 duration quoted in the core's message (what it suggests writing instead).
 _QUOTED_ISO = re.compile(r"'(P(?:\d+[WD])*(?:T(?:\d+[HMS])+)?)'")
-
-#: The Copy button's click: the Clipboard API where the page may use it (https, localhost), else the older
-#: copy command on a hidden text area (plain http on another machine). No kernel round trip.
-_COPY_JS = ("var b=this,t=b.getAttribute('data-copy'),"
-            "ok=function(){b.textContent=b.getAttribute('data-done')};"
-            "if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(t).then(ok)}"
-            "else{var a=document.createElement('textarea');a.value=t;a.style.position='fixed';"
-            "a.style.opacity='0';document.body.appendChild(a);a.select();"
-            "try{if(document.execCommand('copy')){ok()}}finally{document.body.removeChild(a)}}")
-
-
-def copy_button_html(text: str, lang: str = DEFAULT_LANG) -> str:
-    """A "Copier" button (HTML) that copies ``text`` to the clipboard in the browser (CSS class
-    ``dw-copy-button``; the text is in its ``data-copy`` attribute).
-
-    Examples
-    --------
-    >>> "data-copy='https://h/a?x=1&amp;y=2'" in copy_button_html("https://h/a?x=1&y=2", "en")
-    True
-    """
-    label, done, tip = (html.escape(t(k, lang), quote=True) for k in ("copy", "copied", "copy_help"))
-    return (f"<button class='dw-copy-button jupyter-button' type='button' title='{tip}' "
-            f"data-copy='{html.escape(text, quote=True)}' data-done='✔ {done}' "
-            f"style='height:28px;padding:0 8px;white-space:nowrap' onclick=\"{_COPY_JS}\">"
-            f"📋 {label}</button>")
-
 
 def _read_only(area: widgets.Textarea | widgets.Text) -> None:
     """Keep a text area's value as set (selectable and copyable, unlike a disabled one)."""
@@ -193,7 +170,8 @@ class SignDialog(widgets.VBox):
         self.item = item
         self.sign_button.on_click(lambda _b: self.sign())
         self.validity_text.observe(lambda _c: setattr(self, "error", ""), names="value")
-        self.copy_buttons: dict[str, widgets.HTML] = {}
+        self.copy_buttons: dict[str, CopyURL] = {}
+        self.vsicurl_copy_buttons: dict[str, CopyURL] = {}
 
     @observe("item")
     def _build(self, _change: Any = None) -> None:
@@ -315,7 +293,8 @@ class SignDialog(widgets.VBox):
     def _clear_signed(self) -> None:
         """Remove the URLs signed before (an error must not stand above a stale, green "valid until")."""
         self.results_box.children = ()
-        self.url_areas, self.vsicurl_areas, self.expiry_labels, self.copy_buttons = {}, {}, {}, {}
+        self.url_areas, self.vsicurl_areas, self.expiry_labels = {}, {}, {}
+        self.copy_buttons, self.vsicurl_copy_buttons = {}, {}
         self.signed = {}
         self.status.clear()
 
@@ -324,24 +303,28 @@ class SignDialog(widgets.VBox):
         for key, s in signed.items():
             css = asset_css(key)
             label = widgets.HTML(f"<b>{html.escape(t('signed_url', self.lang, key=key))}</b>")
-            url = widgets.Text(value=s.href, layout=widgets.Layout(flex="1 1 auto", width="auto"))
+            url = widgets.Text(value=mask_signatures(s.href),
+                               layout=widgets.Layout(flex="1 1 auto", width="auto"))
             url.add_class("dw-signed-url")
             url.add_class(f"dw-signed-url-{css}")
-            vsi = widgets.Text(value=s.vsicurl(), description=t("vsicurl", self.lang),
-                               style={"description_width": "initial"}, layout=widgets.Layout(width="98%"))
+            vsi = widgets.Text(value=mask_signatures(s.vsicurl()), description=t("vsicurl", self.lang),
+                               style={"description_width": "initial"},
+                               layout=widgets.Layout(flex="1 1 auto", width="auto"))
             vsi.add_class("dw-signed-vsicurl")
             when = html.escape(describe_expiry(s.expiry, self.lang))
             expiry = widgets.HTML(f"<span style='color:#9a6a00'>⏱ {when}</span>")
             expiry.add_class("dw-sign-expiry")
             _read_only(url)
             _read_only(vsi)
-            copy = widgets.HTML(copy_button_html(s.href, self.lang))
-            copy.add_class("dw-copy")
+            copy = CopyURL(s.href, self.lang)
             copy.add_class(f"dw-copy-{css}")
+            copy_vsi = CopyURL(s.vsicurl(), self.lang)
+            copy_vsi.add_class(f"dw-copy-vsicurl-{css}")
             self.url_areas[key], self.vsicurl_areas[key], self.expiry_labels[key] = url, vsi, expiry
-            self.copy_buttons[key] = copy
-            box = widgets.VBox([label, widgets.HBox([url, copy], layout=widgets.Layout(align_items="center")),
-                                expiry, vsi])
+            self.copy_buttons[key], self.vsicurl_copy_buttons[key] = copy, copy_vsi
+            line = widgets.Layout(align_items="center")
+            box = widgets.VBox([label, widgets.HBox([url, copy], layout=line), expiry,
+                                widgets.HBox([vsi, copy_vsi], layout=line)])
             box.add_class(f"dw-signed-{css}")
             boxes.append(box)
         self.results_box.children = boxes

@@ -199,6 +199,12 @@ class TaskRunner:
         """Whether a task is under way (or its result waits for the loop)."""
         return bool(self._alive()) or (self.loop.loop is not None and self.loop.pending > 0)
 
+    @property
+    def idle(self) -> bool:
+        """Whether no task's thread is running (a result it handed over may still wait for the loop:
+        :attr:`running` counts those too; :meth:`wait` applies them)."""
+        return not self._alive()
+
     def _alive(self) -> list[threading.Thread]:
         with self._lock:
             self._threads = [th for th in self._threads if th.is_alive()]
@@ -281,7 +287,7 @@ class TaskRunner:
         """
         deadline = time.monotonic() + timeout
         while True:
-            finished = not self._alive()
+            finished = self.idle
             if self.loop.on_loop_thread:
                 self.loop.drain()  # what finished threads handed over; it may start new tasks
             threads = self._alive()

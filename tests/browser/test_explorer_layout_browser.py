@@ -9,6 +9,7 @@ pane, with a Copy button for the signed URL. Screenshots go to ``tests/screensho
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -157,8 +158,12 @@ def test_explorer_layout(lab: JupyterLab, lab_page: LabPage, guard: NetworkGuard
     copy.scroll_into_view_if_needed()
     assert copy.is_visible() and "Copier" in copy.inner_text()
     assert _rect(copy)[2] <= _rect(lab_page.widget("dw-side-panel"))[2] + 0.5, "the Copy button is cut"
+    assert "X-Amz-Signature=***" in lab_page.value_of(signed), "the URL is shown with its signature masked"
+    lab_page.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     copy.click()
     lab_page.wait_until(lambda: "Copié" in copy.inner_text(), "the Copy button saying it copied")
+    pasted = lab_page.page.evaluate("() => navigator.clipboard.readText()")
+    assert re.search(r"X-Amz-Signature=[0-9a-f]{64}", pasted), f"not the whole signed URL: {pasted[:80]!r}"
     lab_page.shot("signed", focus=copy)
     lab_page.widget("dw-details-back").first.click()
     cards.first.wait_for(state="visible")

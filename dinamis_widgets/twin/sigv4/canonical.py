@@ -38,6 +38,7 @@ __all__ = [
     "canonical_query_string",
     "canonical_request",
     "canonical_uri",
+    "presigned_signature",
     "request_signature",
 ]
 
@@ -169,6 +170,49 @@ def request_signature(
     )
     key = _signing_key(secret_key, date, region, service)
     return hmac.new(key, string_to_sign.encode(), hashlib.sha256).hexdigest()
+
+
+def presigned_signature(
+    method: str,
+    path: str,
+    others: Iterable[tuple[str, str]],
+    host: str,
+    *,
+    access_key: str,
+    secret_key: str,
+    amz_date: str,
+    expires: int,
+    region: str,
+    service: str,
+) -> tuple[list[tuple[str, str]], str]:
+    """The query parameters a presigned URL is signed with, and its signature: one computation for the
+    signer (:func:`~.presigning.presign`) and the store (:func:`~.verification.verify`).
+
+    Parameters
+    ----------
+    method, path, host
+        As for :func:`canonical_request`.
+    others
+        The URL's own query parameters (decoded), without any ``X-Amz-*`` one.
+    access_key, secret_key, amz_date, expires, region, service
+        The credentials, ``X-Amz-Date``, validity in seconds and credential scope.
+
+    Returns
+    -------
+    tuple
+        The parameters (``others``, then ``X-Amz-Algorithm``, ``-Credential``, ``-Date``, ``-Expires``,
+        ``-SignedHeaders``), and the hex signature.
+    """
+    params = [
+        *others,
+        ("X-Amz-Algorithm", ALGORITHM),
+        ("X-Amz-Credential", f"{access_key}/{amz_date[:8]}/{region}/{service}/{TERMINATOR}"),
+        ("X-Amz-Date", amz_date),
+        ("X-Amz-Expires", str(int(expires))),
+        ("X-Amz-SignedHeaders", "host"),
+    ]
+    canonical = canonical_request(method, path, params, host)
+    return params, request_signature(secret_key, amz_date, region, service, canonical)
 
 
 def as_utc(now: datetime | None) -> datetime:

@@ -21,16 +21,13 @@ from datetime import datetime
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .canonical import (
-    ALGORITHM,
     DATE_FORMAT,
     MAX_EXPIRES,
-    TERMINATOR,
     as_utc,
     canonical_host,
     canonical_query_string,
-    canonical_request,
     canonical_uri,
-    request_signature,
+    presigned_signature,
 )
 from .masking import mask_url
 from .query import parse_query, strip_presign_params
@@ -88,15 +85,9 @@ def presign(
         raise ValueError(f"cannot presign a URL without a host: {mask_url(url)!r}")
     amz_date = as_utc(now).strftime(DATE_FORMAT)
     path = unquote(parts.path) or "/"
-    params = [
-        *parse_query(parts.query),
-        ("X-Amz-Algorithm", ALGORITHM),
-        ("X-Amz-Credential", f"{access_key}/{amz_date[:8]}/{region}/{service}/{TERMINATOR}"),
-        ("X-Amz-Date", amz_date),
-        ("X-Amz-Expires", str(int(expires))),
-        ("X-Amz-SignedHeaders", "host"),
-    ]
-    canonical = canonical_request(method, path, params, canonical_host(url))
-    signature = request_signature(secret_key, amz_date, region, service, canonical)
+    params, signature = presigned_signature(
+        method, path, parse_query(parts.query), canonical_host(url), access_key=access_key,
+        secret_key=secret_key, amz_date=amz_date, expires=expires, region=region, service=service,
+    )
     query = canonical_query_string(params) + f"&X-Amz-Signature={signature}"
     return urlunsplit((parts.scheme, parts.netloc, canonical_uri(path), query, ""))

@@ -33,8 +33,7 @@ from .canonical import (
     TERMINATOR,
     as_utc,
     canonical_host,
-    canonical_request,
-    request_signature,
+    presigned_signature,
 )
 from .query import parse_query
 
@@ -174,19 +173,13 @@ def _signature_matches(
     auth: _AuthParams, methods: tuple[str, ...], path: str, host: str, secret_key: str
 ) -> bool:
     """Whether the signature matches the request for one of ``methods`` (constant-time compare)."""
-    params = [
-        *auth.others,
-        ("X-Amz-Algorithm", ALGORITHM),
-        ("X-Amz-Credential", "/".join([auth.access_key, auth.date, auth.region, auth.service,
-                                       TERMINATOR])),
-        ("X-Amz-Date", auth.amz_date),
-        ("X-Amz-Expires", str(auth.expires)),
-        ("X-Amz-SignedHeaders", "host"),
-    ]
     matched = False
     for method in methods:
-        canonical = canonical_request(method, path, params, host)
-        expected = request_signature(secret_key, auth.amz_date, auth.region, auth.service, canonical)
+        # the credential's date is X-Amz-Date's (verify checked the scope before)
+        _, expected = presigned_signature(
+            method, path, auth.others, host, access_key=auth.access_key, secret_key=secret_key,
+            amz_date=auth.amz_date, expires=auth.expires, region=auth.region, service=auth.service,
+        )
         # No short cut: every candidate is compared, in constant time.
         matched |= hmac.compare_digest(expected.encode(), auth.signature.encode())
     return matched
