@@ -140,7 +140,8 @@ class Explorer(widgets.VBox):
         self.panel = SearchPanel(lang=lang, page_size=page_size, connect=False, more_button_here=False,
                                  layout=pane)
         self.map = ExplorerMap(lang=lang, online=online, height=APP_HEIGHT)
-        self.live_view = LiveView(self.map, self.status, signer=self._signer, lang=lang)  # streamed view
+        # the streamed view: its controls and its one status line in a box at the map's top-right
+        self.live_view = LiveView(self.map, signer=self._signer, lang=lang)
         self.results_list = ResultsList(lang=lang, download_folder=download_folder, layout=pane)
         self.results_list.footer.children = (self.panel.more_button,)
         self.basket = Basket(lang=lang, layout=pane)
