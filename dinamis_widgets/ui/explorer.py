@@ -145,7 +145,7 @@ class Explorer(widgets.VBox):
         self.results_list = ResultsList(lang=lang, download_folder=download_folder, layout=pane)
         self.results_list.footer.children = (self.panel.more_button,)
         self.basket = Basket(lang=lang, layout=pane)
-        self.gis_export = GisExport(self.status, lang=lang, folder=download_folder)  # VRT, .qlr of the basket
+        self.gis_export = GisExport(lang=lang, folder=download_folder)  # VRT, .qlr of the basket
         self.tabs = widgets.Tab(children=[self.panel, self.results_list, self.basket],
                                 layout=widgets.Layout(width="100%", height=APP_HEIGHT))
         self.tabs.add_class("dw-side-tabs")
