@@ -42,7 +42,7 @@ from .basket import Basket
 from .gis_export import GisExport
 from .i18n import DEFAULT_LANG, check_lang, t
 from .live_view import LiveView
-from .map import ExplorerMap
+from .map import ExplorerMap, item_bounds
 from .png import legend_html
 from .quicklook import quicklook_data_url
 from .result_card import ResultCard
@@ -56,7 +56,7 @@ from .tasks import TaskRunner
 #: map's bottom in view at 1366x768), within bounds.
 APP_HEIGHT = "clamp(400px, calc(100vh - 265px), 900px)"
 #: Width of the side panel (the map takes the rest): wider on a wide screen, so a card's actions fit a row.
-SIDE_WIDTH = "clamp(385px, 30%, 470px)"
+SIDE_WIDTH = "clamp(400px, 30%, 470px)"
 
 if TYPE_CHECKING:
     from ..catalog.aoi import AOI
@@ -228,13 +228,18 @@ class Explorer(widgets.VBox):
                             t("tab_basket_n", self.lang, n=k) if k else t("tab_basket", self.lang))
 
     def _on_results(self, change: dict[str, Any]) -> None:
-        """A new search's results: show the results tab (a next page keeps the tab the user is on)."""
+        """A new search's results: show the results tab and frame their footprints on the map (a next page
+        keeps the tab and the view the user is on)."""
         old, new = change["old"], change["new"]
         next_page = (old is not None and new is not None and len(new.items) > len(old.items)
                      and all(a is b for a, b in zip(old.items, new.items, strict=False)))
         if new is not None and not next_page:
             self.results_list.close_details()
             self.tabs.selected_index = 1
+            if new.items:  # the map frames the footprints found
+                boxes = [item_bounds(it) for it in new.items]
+                self.map.zoom_to((min(b[0] for b in boxes), min(b[1] for b in boxes),
+                                  max(b[2] for b in boxes), max(b[3] for b in boxes)))
 
     def _card_runner(self, card: ResultCard) -> TaskRunner:
         runner = self._card_tasks.get(card.item_id)

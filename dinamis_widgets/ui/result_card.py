@@ -48,8 +48,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ResultCard", "metadata_json"]
 
-#: Buttons of a card: as wide as their label, short.
-_SMALL = {"width": "auto", "height": "26px", "margin": "1px 2px", "padding": "0 6px"}
+#: Buttons of a card: as wide as their label, short (the four actions of a card fit one row of the side
+#: panel at 1366x768).
+_SMALL = {"width": "auto", "height": "26px", "margin": "1px", "padding": "0 4px", "flex": "0 0 auto"}
 
 
 def metadata_json(item: Any) -> str:
@@ -140,6 +141,7 @@ class ResultCard(widgets.VBox):
         self.sign_url_button = button("sign_url", "dw-sign-url-button", "key")
         self.gis_button = button("gis_open", "dw-gis-open-button", "map-o")
         self.basket_button = button("basket_add", "dw-basket-add", "shopping-basket")
+        self.basket_button.description = t("basket_add_short", lang)  # "Au panier"; the tooltip says it all
         if self.reason is not None:
             self.sign_url_button.layout.display = "none"
             self.gis_button.layout.display = "none"

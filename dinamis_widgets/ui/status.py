@@ -98,7 +98,7 @@ class StatusBar(widgets.VBox):
             f"{html.escape(t('error_detail', self.lang))}</summary>"
             f"{html.escape(mask_signatures(self.detail))}</details>")
         self._html.value = (f"<div class='dw-status-{self.level}' style='color:{color};white-space:normal;"
-                            f"line-height:1.35'>{_ICONS[self.level]}{text}{detail}</div>")
+                            f"overflow-wrap:anywhere;line-height:1.35'>{_ICONS[self.level]}{text}{detail}</div>")
 
     @observe("progress_value", "progress_max")
     def _render_progress(self, _change: Any = None) -> None:
