@@ -244,6 +244,7 @@ class SearchPanel(widgets.VBox):
         self._collection_info = {s["id"]: s for s in sorted(summaries, key=lambda s: s["id"])}
         self.collection_select.options = [(self._collection_label(s), s["id"])
                                            for s in self._collection_info.values()]
+        self.collection_select.tooltip = "\n".join(label for label, _ in self.collection_select.options)
         name = profile_of(client).name
         self._connected_text = t("connected", self.lang, name=name, n=len(summaries))
         self.status.success(self._connected_text)
