@@ -84,6 +84,15 @@ def test_polygon_drawn_is_the_area_and_the_map_frames_the_results(
         " and b[1][0] >= max(f[3] for f in found) and b[1][1] >= max(f[2] for f in found))"
         "(explorer.map.map.bounds)"), "the map framing the results' footprints")
     _shots(lab_page, "polygon-results", leaflet)
+
+    # dates picked (the pickers show the browser's mm/dd/yyyy): the period written as French writes it
+    lab_page.side_tab(0)
+    for css, day in (("dw-date-start", "2025-06-01"), ("dw-date-end", "2025-06-30")):
+        lab_page.widget(css).first.locator("input[type=date]").first.fill(day)
+    period = lab_page.widget("dw-period").first
+    lab_page.wait_until(lambda: period.inner_text().strip() == "Période : du 01/06/2025 au 30/06/2025",
+                        "the period in French")
+    lab_page.shot("period", focus=period)
     assert guard.since(mark) == []
     assert lab_page.console_errors == []
 
