@@ -116,7 +116,37 @@ def test_explorer_basket_writes_the_vrt_and_the_qlr(twin: Any, twin_items: list[
     box.qlr_button.click()
     assert box.wait(60)
     (vrt, expiry), (qlr, _) = box.written
-    assert vrt == tmp_path / "dinamis_multispectral.vrt" and qlr == tmp_path / "dinamis_basket.qlr"
+    assert vrt == tmp_path / "dinamis_multispectral.vrt" and qlr == tmp_path / "dinamis_multispectral.qlr"
     assert _read(str(vrt))[0].shape[0] == 4 and expiry is not None
-    assert "valid until" in box.output.value and "pyotb.Input" not in box.output.value  # the .qlr last
-    assert expiry.strftime("%Y-%m-%d %H:%M UTC") in ex.status.message
+    assert "pyotb.Input" not in box.output.value  # the .qlr last
+    assert "valid until" in box.status.message and box.status in box.children  # its one status line
+    assert expiry.strftime("%Y") in box.status.message and "UTC" in box.status.message
+
+
+def test_a_result_writes_its_own_vrt_from_its_details(twin: Any, twin_items: list[dict[str, Any]],
+                                                       tmp_path: Path) -> None:
+    from dinamis_widgets.ui.result_card import ResultCard
+
+    it = item(twin_items, TWO_DATES[0])
+    card = ResultCard(it, lang="fr", download_folder=str(tmp_path))
+    card.gis_button.click()
+    box = card.gis_export
+    assert box is not None and box in card.action_area.children and card.details.layout.display == ""
+    assert [v for _, v in box.asset_menu.options] == [a for a in ("multispectral", "panchromatic")
+                                                       if a in it.assets]
+    box.vrt_button.click()
+    assert box.wait(60), box.status.message
+    ((vrt, expiry),) = box.written
+    assert vrt == tmp_path / f"{it.id}_multispectral.vrt" and expiry is not None
+    np.testing.assert_array_equal(_read(str(vrt))[0], _direct(it)[0])
+    assert "valables jusqu'au" in box.status.message and "pyotb.Input" in box.output.value
+    card.gis_button.click()  # folded again
+    assert box not in card.action_area.children
+
+
+def test_a_product_that_cannot_be_signed_has_no_gis_button(twin_items: list[dict[str, Any]]) -> None:
+    from dinamis_widgets.ui.result_card import ResultCard
+
+    brut = next(it for it in twin_items if it["id"].endswith("_BRUT"))
+    card = ResultCard(pystac.Item.from_dict(brut), lang="en")
+    assert card.gis_button.layout.display == "none" and card.sign_url_button.layout.display == "none"

@@ -198,3 +198,37 @@ def test_dates_are_in_the_interface_language(twin_items: list[dict[str, Any]], l
 
 def test_both_languages_have_every_label() -> None:
     assert set(LABELS["fr"]) == set(LABELS["en"])
+
+
+def test_french_ui_says_core_errors_in_french_with_the_english_folded(twin: Any) -> None:
+    """Search errors, services down, loads, a bad area: French text in the French UI, the core's English
+    sentence only as the folded detail; the English UI shows the core's sentence itself."""
+    import datetime as dt
+
+    from dinamis_widgets.errors import CubeTooLargeError, MissingBandError, SigningError
+    from dinamis_widgets.ui.status import StatusBar
+
+    down = SearchPanel(lang="fr", profile="http://127.0.0.1:9/")
+    assert down.wait(60) and down.status.level == "error"
+    said = down.status.message
+    assert "127.0.0.1:9 ne répond pas" in said and not _ENGLISH.search(said), said
+    assert "Cannot reach" in down.status.detail and "Détail (en anglais)" in down.status._html.value
+    bar = StatusBar(lang="fr")
+    for exc in (SigningError("Signing failed", status=503, url="http://127.0.0.1:1/sign"),
+                CubeTooLargeError("The cube would hold 40 GB."), MissingBandError("ndvi needs 'nir'.")):
+        bar.report(exc)
+        assert not _ENGLISH.search(bar.message) and bar.detail == exc.message, bar.message
+    bar.report(SigningError("Signing failed", status=503, url="http://127.0.0.1:1/sign"))
+    assert bar.message.endswith("127.0.0.1:1 a un problème (HTTP 503). Réessayez plus tard."), bar.message
+    picker = AOIPicker(lang="fr")
+    picker.set_from_text("45.92, -0.98, 45.96, -0.93")  # latitude first
+    assert picker.error.startswith("Zone illisible") and picker.error_detail
+    assert not _ENGLISH.search(picker.error)
+    # the dates, as French writes them, under the pickers (which show the browser's format)
+    panel = SearchPanel(lang="fr", connect=False)
+    panel.date_start.value, panel.date_end.value = dt.date(2025, 6, 1), dt.date(2025, 6, 30)
+    assert panel.period.value == "Période : du 01/06/2025 au 30/06/2025"
+    from dinamis_widgets.errors import AuthenticationError
+
+    bar.report(AuthenticationError("An API key needs both an access key and a secret key."))
+    assert bar.message == "Le service de signature a refusé la connexion." and "secret key" in bar.detail

@@ -114,4 +114,5 @@ def test_bad_input_and_unreachable_catalogue_show_in_the_status(twin: Any) -> No
     assert good.wait(60)
     good.criteria.add_row("eo:cloud_cover", "<", "cloudy")
     good.search_button.click()
+    assert good.wait(60)  # the criteria are read with the search, on the panel's worker
     assert good.status.level == "error" and "not a number" in good.status.message

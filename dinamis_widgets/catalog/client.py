@@ -263,7 +263,8 @@ def open_catalog(
     except APIError as exc:
         status = getattr(exc, "status_code", None)
         if status is None:
-            raise SearchError(f"Cannot reach {where}: {str(exc)[:300]}.{_twin_hint(profile)}") from None
+            raise SearchError(f"Cannot reach {where}: {str(exc)[:300]}.{_twin_hint(profile)}",
+                              url=url) from None
         hint = (f". Check that {url} is the root of a STAC API (its landing page is JSON with "
                 "'conformsTo'), e.g. https://api.stac.teledetection.fr/"
                 if status in (400, 401, 403, 404, 405, 406) else "")

@@ -69,7 +69,9 @@ Search panel:
 
 Map: ``dw-map`` (the leaflet map itself: draw with its toolbar), ``dw-ndvi-legend`` and ``dw-map-legend``
 (legend of the overlay, in a map control), ``dw-wheel-hint`` (whether the wheel zooms: after a click on the
-map, until the pointer leaves it).
+map, until the pointer leaves it); the streamed view's box at the top-right, ``dw-live-view``, with
+``dw-live-settings`` ("Vue en direct": unfolds ``dw-live-stretch``), ``dw-live-kind`` (true colour / NDVI
+buttons), ``dw-live-stop``, ``dw-live-legend`` and its status line ``dw-live-status``.
 
 Results: ``dw-results-header`` with ``dw-results-count``, ``dw-sort`` (date/cloud/angle), ``dw-sort-order``;
 ``dw-results-footer`` ("Plus de résultats"); ``dw-details-back`` and ``dw-details-title`` (the details pane
@@ -81,6 +83,7 @@ Pays, Département, Région, Ville, Identifiant, Plateforme, Résolution, Angle,
 Niveau, Fournisseur, Signature), ``dw-zoom-button``, ``dw-metadata-button`` then ``dw-metadata-link``
 (holding the ``a.dw-metadata-anchor`` data: download link), ``dw-download-button``, ``dw-visualise-button``,
 ``dw-sign-url-button`` ("Signer l'Url": opens the dialog; absent (hidden) for BRUT/Regards),
+``dw-gis-open-button`` ("Ouvrir dans un SIG": opens a ``dw-gis-export``; hidden as "Signer l'Url"),
 ``dw-basket-add``, ``dw-card-status`` (messages of the card's actions), ``dw-card-details`` (the
 Information panel, metadata, download and sign buttons, and ``dw-card-actions`` where the dialog and the
 download form open: shown in the details pane, or under a card on its own).
@@ -100,7 +103,12 @@ Download form: ``dw-download-asset``, ``dw-download-folder``, ``dw-download-star
 Basket: ``dw-basket-count``, ``dw-basket-items``, ``dw-basket-item``, ``dw-basket-remove``,
 ``dw-basket-bands``, ``dw-basket-resolution``, ``dw-basket-aoi``, ``dw-basket-load``, ``dw-cube-summary``,
 ``dw-load-code``, ``dw-ndvi-button``, ``dw-ndvi-progress``, ``dw-ndvi-time``, ``dw-ndvi-plot`` (holding
-``dw-ndvi-image`` images and a ``dw-ndvi-legend``).
+``dw-ndvi-image`` images and a ``dw-ndvi-legend``); ``dw-gis-export`` (as in a result's details).
+
+GIS export (``dw-gis-export``): ``dw-gis-vrt``, ``dw-gis-qlr`` (buttons), its ``dw-status`` line (where the
+file is, until when its links work), ``dw-gis-output`` (the pyotb line). In French, an error's English
+detail is folded in a ``details.dw-error-detail``; the search's dates, as the language writes them, in
+``dw-period``.
 """
 
 from __future__ import annotations

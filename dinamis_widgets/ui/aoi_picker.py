@@ -37,6 +37,7 @@ from traitlets import Instance, Unicode, observe
 
 from ..catalog.aoi import AOI, as_aoi
 from ..errors import DinamisError
+from .error_text import error_text
 from .i18n import DEFAULT_LANG, t
 
 __all__ = ["AOIPicker"]
@@ -70,13 +71,16 @@ class AOIPicker(widgets.VBox):
     source : str
         Where it came from: ``"draw"``, ``"text"``, ``"file"``, ``"view"``, ``"code"`` or ``""``.
     error : str
-        The last inline error (empty when the last input was good).
+        The last inline error (empty when the last input was good), in the picker's language.
+    error_detail : str
+        In French, the core's English message of that error (shown folded under it).
     """
 
     aoi = Instance(AOI, allow_none=True)
     drawn = Instance(AOI, allow_none=True)
     source = Unicode("")
     error = Unicode("")
+    error_detail = Unicode("")
     lang = Unicode(DEFAULT_LANG)
 
     def __init__(self, lang: str = DEFAULT_LANG, view_provider: ViewProvider | None = None,
@@ -141,7 +145,11 @@ class AOIPicker(widgets.VBox):
 
     @observe("error")
     def _render_error(self, _change: Any = None) -> None:
-        self.error_html.value = (f"<span style='color:#b00020'>{html.escape(self.error)}</span>"
+        detail = "" if not (self.error and self.error_detail) else (
+            f"<details class='dw-error-detail' style='font-size:11px;color:#555'><summary>"
+            f"{html.escape(t('error_detail', self.lang))}</summary>"
+            f"{html.escape(self.error_detail)}</details>")
+        self.error_html.value = (f"<span style='color:#b00020'>{html.escape(self.error)}</span>{detail}"
                                  if self.error else "")
 
     def _on_text_submit(self, change: dict[str, Any]) -> None:
@@ -170,11 +178,13 @@ class AOIPicker(widgets.VBox):
             return True
         try:
             aoi = value if isinstance(value, AOI) else as_aoi(value)
-        except DinamisError as exc:
-            self.error = exc.message
+        except DinamisError as exc:  # French: a French sentence, the core's English folded under it
+            self.error_detail = error_text(exc, self.lang)[1]
+            self.error = t("aoi_unreadable", self.lang) if self.lang != "en" else exc.message
             return False
         except (TypeError, ValueError) as exc:
-            self.error = str(exc)[:300]
+            self.error_detail = str(exc)[:300] if self.lang != "en" else ""
+            self.error = t("aoi_unreadable", self.lang) if self.lang != "en" else str(exc)[:300]
             return False
         with self.hold_trait_notifications():
             self.error = ""
@@ -194,7 +204,9 @@ class AOIPicker(widgets.VBox):
         try:
             obj = json.loads(data) if isinstance(data, bytes | str) else data
         except (ValueError, UnicodeDecodeError) as exc:
-            self.error = t("aoi_bad_file", self.lang, name=name, error=str(exc)[:200])
+            english = self.lang == "en"
+            self.error_detail = "" if english else str(exc)[:200]
+            self.error = t("aoi_bad_file", self.lang, name=name, error=str(exc)[:200] if english else "")
             return
         if not self.set_aoi(obj, "file"):
             self.error = t("aoi_bad_file", self.lang, name=name, error=self.error)

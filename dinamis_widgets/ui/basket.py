@@ -34,6 +34,7 @@ from ..reading.options import COMMON_NAMES, DEFAULT_BANDS
 from ..signing.rules import signability
 from .i18n import DEFAULT_LANG, t
 from .info_panel import card_summary
+from .localized import format_datetime
 from .overlay import Frame, time_frames
 from .png import legend_html
 from .progress import DaskProgress
@@ -375,7 +376,8 @@ class Basket(widgets.VBox):
         # The dates change: no frame to show while the menu's options are replaced (it selects the first
         # one on its way), then the last date.
         self._frames = []
-        self.ndvi_time.options = [(frame.label, i) for i, frame in enumerate(frames)]
+        self.ndvi_time.options = [(format_datetime(frame.label, self.lang) or frame.label, i)  # as the cards
+                                  for i, frame in enumerate(frames)]
         self.ndvi_time.value = len(frames) - 1
         self._frames = frames
         self.ndvi_time.layout.display = "" if len(frames) > 1 else "none"

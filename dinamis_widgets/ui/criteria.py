@@ -26,6 +26,7 @@ import ipywidgets as widgets
 from traitlets import Dict, Unicode, observe
 
 from ..errors import QueryError
+from .error_text import error_html
 from .i18n import DEFAULT_LANG, t
 
 __all__ = ["OPERATORS", "CriteriaEditor", "CriterionRow", "parse_value"]
@@ -193,7 +194,7 @@ class CriteriaEditor(widgets.VBox):
                 if c is not None:
                     out.append(c)
         except QueryError as exc:
-            self._error.value = f"<span style='color:#b00020'>{html.escape(exc.message)}</span>"
+            self._error.value = error_html(exc, self.lang)
             raise
         self._error.value = ""
         return out

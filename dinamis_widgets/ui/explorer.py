@@ -42,7 +42,7 @@ from .basket import Basket
 from .gis_export import GisExport
 from .i18n import DEFAULT_LANG, check_lang, t
 from .live_view import LiveView
-from .map import ExplorerMap
+from .map import ExplorerMap, item_bounds
 from .png import legend_html
 from .quicklook import quicklook_data_url
 from .result_card import ResultCard
@@ -56,7 +56,7 @@ from .tasks import TaskRunner
 #: map's bottom in view at 1366x768), within bounds.
 APP_HEIGHT = "clamp(400px, calc(100vh - 265px), 900px)"
 #: Width of the side panel (the map takes the rest): wider on a wide screen, so a card's actions fit a row.
-SIDE_WIDTH = "clamp(385px, 30%, 470px)"
+SIDE_WIDTH = "clamp(400px, 30%, 470px)"
 
 if TYPE_CHECKING:
     from ..catalog.aoi import AOI
@@ -140,11 +140,12 @@ class Explorer(widgets.VBox):
         self.panel = SearchPanel(lang=lang, page_size=page_size, connect=False, more_button_here=False,
                                  layout=pane)
         self.map = ExplorerMap(lang=lang, online=online, height=APP_HEIGHT)
-        self.live_view = LiveView(self.map, self.status, signer=self._signer, lang=lang)  # streamed view
+        # the streamed view: its controls and its one status line in a box at the map's top-right
+        self.live_view = LiveView(self.map, signer=self._signer, lang=lang)
         self.results_list = ResultsList(lang=lang, download_folder=download_folder, layout=pane)
         self.results_list.footer.children = (self.panel.more_button,)
         self.basket = Basket(lang=lang, layout=pane)
-        self.gis_export = GisExport(self.status, lang=lang, folder=download_folder)  # VRT, .qlr of the basket
+        self.gis_export = GisExport(lang=lang, folder=download_folder)  # VRT, .qlr of the basket
         self.tabs = widgets.Tab(children=[self.panel, self.results_list, self.basket],
                                 layout=widgets.Layout(width="100%", height=APP_HEIGHT))
         self.tabs.add_class("dw-side-tabs")
@@ -227,13 +228,18 @@ class Explorer(widgets.VBox):
                             t("tab_basket_n", self.lang, n=k) if k else t("tab_basket", self.lang))
 
     def _on_results(self, change: dict[str, Any]) -> None:
-        """A new search's results: show the results tab (a next page keeps the tab the user is on)."""
+        """A new search's results: show the results tab and frame their footprints on the map (a next page
+        keeps the tab and the view the user is on)."""
         old, new = change["old"], change["new"]
         next_page = (old is not None and new is not None and len(new.items) > len(old.items)
                      and all(a is b for a, b in zip(old.items, new.items, strict=False)))
         if new is not None and not next_page:
             self.results_list.close_details()
             self.tabs.selected_index = 1
+            if new.items:  # the map frames the footprints found
+                boxes = [item_bounds(it) for it in new.items]
+                self.map.zoom_to((min(b[0] for b in boxes), min(b[1] for b in boxes),
+                                  max(b[2] for b in boxes), max(b[3] for b in boxes)))
 
     def _card_runner(self, card: ResultCard) -> TaskRunner:
         runner = self._card_tasks.get(card.item_id)

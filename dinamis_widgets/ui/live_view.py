@@ -8,21 +8,25 @@ the map as a ``data:`` URL in one :class:`ipyleaflet.ImageOverlay`, updated in p
 the widgets work (JupyterLab, Binder, Voilà), with no tile server. A render made stale by a newer view is
 skipped before it starts, or dropped when it ends; one render runs at a time.
 
-Its controls (CSS class ``dw-live-view``) sit on the map: true colour or NDVI, the stretch (percentiles of
-the view, or fixed bounds), and "Arrêter".
+Its controls (CSS class ``dw-live-view``) are one compact box at the map's top-right corner, under the
+basemap switch (the image is centred in the view, so the corner covers the least of it): one row with
+true colour or NDVI and "Arrêter", a "Vue en direct" button unfolding the stretch (percentiles of the view,
+or fixed bounds), the NDVI legend when it is shown, and the view's one status line (what is being read,
+what was shown, an error).
 
 Examples
 --------
 >>> from dinamis_widgets.ui.map import ExplorerMap
 >>> from dinamis_widgets.ui.status import StatusBar
->>> live = LiveView(ExplorerMap(lang="en"), StatusBar(), lang="en")
->>> live.kind, live.active
-('truecolor', False)
+>>> live = LiveView(ExplorerMap(lang="en"), lang="en")
+>>> live.kind, live.active, live.settings_button.value  # the stretch folded
+('truecolor', False, False)
+>>> live.status in live.children  # its own status line, in the box
+True
 """
 
 from __future__ import annotations
 
-import html
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -42,13 +46,15 @@ __all__ = ["LiveView"]
 _WORDS: Mapping[str, Mapping[str, str]] = {
     "fr": {"title": "Vue en direct", "truecolor": "Couleurs naturelles", "ndvi": "NDVI",
            "stretch": "Étirement", "p2": "2 – 98 %", "p05": "0,5 – 99,5 %", "minmax": "Min / max",
-           "stop": "Arrêter", "layer": "Image (vue en direct)", "rendering": "Lecture de la vue…",
-           "shown": "Vue à {res:.1f} m/pixel (Web Mercator), {pct:.0f} % couverte",
+           "stop": "Arrêter", "settings": "Réglages de l'image : étirement",
+           "layer": "Image (vue en direct)", "rendering": "Lecture de la vue…",
+           "shown": "Vue à {res} m/pixel (Web Mercator), {pct:.0f} % couverte",
            "outside": "La vue ne recouvre pas l'image.", "ndvi_legend": "NDVI"},
     "en": {"title": "Live view", "truecolor": "True colour", "ndvi": "NDVI", "stretch": "Stretch",
            "p2": "2 – 98 %", "p05": "0.5 – 99.5 %", "minmax": "Min / max", "stop": "Stop",
+           "settings": "Image settings: stretch",
            "layer": "Image (live view)", "rendering": "Reading the view…",
-           "shown": "View at {res:.1f} m/pixel (Web Mercator), {pct:.0f} % covered",
+           "shown": "View at {res} m/pixel (Web Mercator), {pct:.0f} % covered",
            "outside": "The view does not cover the image.", "ndvi_legend": "NDVI"},
 }
 
@@ -71,7 +77,7 @@ class LiveView(widgets.VBox):
     explorer_map
         The map whose view is followed.
     status
-        Where the progress and errors are shown.
+        Where the progress and errors are shown; None (the explorer): a status line of its own, in the box.
     signer
         Returns the signer of the reads (None: :func:`~dinamis_widgets.get_signer`'s).
     lang
@@ -106,13 +112,15 @@ class LiveView(widgets.VBox):
     active = Bool(False)
     renders = Int(0)
 
-    def __init__(self, explorer_map: ExplorerMap, status: StatusBar,
+    def __init__(self, explorer_map: ExplorerMap, status: StatusBar | None = None,
                  signer: Callable[[], Any] | None = None, lang: str = "fr", debounce: float = 0.4,
                  **kwargs: Any) -> None:
         words = _words(lang)
-        self._map, self._status, self._signer, self._lang = explorer_map, status, signer, lang
+        own_status = status is None
+        self.status = status if status is not None else StatusBar(lang=lang)
+        self._map, self._status, self._signer, self._lang = explorer_map, self.status, signer, lang
         self._debounce = debounce
-        self._tasks = TaskRunner(status, "dinamis-live-view")
+        self._tasks = TaskRunner(self._status, "dinamis-live-view")
         self._items: list[Any] = []
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
@@ -120,28 +128,43 @@ class LiveView(widgets.VBox):
         self.rendered: RenderedView | None = None
         self.last_view: tuple[tuple[float, float, float, float], tuple[int, int]] | None = None
         self.layer: ipyleaflet.ImageOverlay | None = None
+        compact = widgets.Layout(width="auto", height="28px", padding="0 6px", flex="0 0 auto")
+        self.settings_button = widgets.ToggleButton(value=False, description=words["title"],
+                                                    icon="sliders", tooltip=words["settings"], layout=compact)
+        self.settings_button.add_class("dw-live-settings")
         self.kind_buttons = widgets.ToggleButtons(
             options=[(words["truecolor"], "truecolor"), (words["ndvi"], "ndvi")], value="truecolor",
-            style={"button_width": "auto"})
+            style={"button_width": "auto", "description_width": "0px"},
+            layout=widgets.Layout(width="auto", flex="0 0 auto", margin="0 2px"))
+        self.kind_buttons.add_class("dw-live-kind")
+        self.stop_button = widgets.Button(icon="stop", tooltip=words["stop"],
+                                          layout=widgets.Layout(width="32px", height="28px", padding="0",
+                                                                flex="0 0 auto"))
+        self.stop_button.add_class("dw-live-stop")
         self.stretch_menu = widgets.Dropdown(
             options=[(words["p2"], "p2"), (words["p05"], "p05"), (words["minmax"], "minmax")], value="p2",
             description=words["stretch"], style={"description_width": "auto"},
             layout=widgets.Layout(width="200px"))
+        self.stretch_menu.add_class("dw-live-stretch")
         self.range_slider = widgets.FloatRangeSlider(value=(0.0, 1500.0), min=0.0, max=4095.0, step=10.0,
                                                      continuous_update=False, readout_format=".0f",
-                                                     layout=widgets.Layout(width="240px", display="none"))
-        self.stop_button = widgets.Button(description=words["stop"], icon="stop",
-                                          layout=widgets.Layout(width="auto", height="26px"))
+                                                     layout=widgets.Layout(width="280px", display="none"))
+        self.settings = widgets.VBox([self.stretch_menu, self.range_slider],
+                                     layout=widgets.Layout(display="none"))
         self.legend = widgets.HTML(legend_html(words["ndvi_legend"]), layout=widgets.Layout(display="none"))
-        self.info = widgets.HTML()
-        self.info.add_class("dw-live-info")
-        title = widgets.HTML(f"<b>{html.escape(words['title'])}</b>")
-        super().__init__(children=[widgets.HBox([title, self.stop_button],
-                                                layout=widgets.Layout(justify_content="space-between")),
-                                   self.kind_buttons, self.stretch_menu, self.range_slider, self.legend,
-                                   self.info], layout=widgets.Layout(max_width="260px"), **kwargs)
+        self.legend.add_class("dw-live-legend")
+        header = widgets.HBox([self.settings_button, self.kind_buttons, self.stop_button],
+                              layout=widgets.Layout(align_items="center", flex_flow="row nowrap"))
+        children = [header, self.settings, self.legend] + ([self.status] if own_status else [])
+        if own_status:
+            self.status.layout.max_width = "330px"
+            self.status.add_class("dw-live-status")
+        super().__init__(children=children, layout=widgets.Layout(width="max-content", max_width="380px",
+                                                                  padding="2px"), **kwargs)
         self.add_class("dw-live-view")
-        self.control = ipyleaflet.WidgetControl(widget=self, position="bottomleft")
+        self.control = ipyleaflet.WidgetControl(widget=self, position="topright")
+        widgets.link((self.settings_button, "value"), (self.settings.layout, "display"),
+                     transform=(lambda on: "" if on else "none", lambda shown: shown != "none"))
         widgets.link((self.kind_buttons, "value"), (self, "kind"))
         widgets.link((self.stretch_menu, "value"), (self, "stretch"))
         self.range_slider.observe(self._on_range, names="value")
@@ -280,6 +303,7 @@ class LiveView(widgets.VBox):
                 self.layer.url, self.layer.bounds = url, corners
         self.rendered = rendered
         self.renders += 1
-        text = _words(self._lang)["shown"].format(res=rendered.resolution, pct=100 * rendered.coverage)
-        self.info.value = f"<small>{html.escape(text)}</small>"
+        res = f"{rendered.resolution:.1f}"
+        text = _words(self._lang)["shown"].format(res=res.replace(".", ",") if self._lang == "fr" else res,
+                                                  pct=100 * rendered.coverage)
         self._status.success(text)

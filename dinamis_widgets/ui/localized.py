@@ -10,6 +10,11 @@ Examples
 '24 févr. 2026 10:36:27'
 >>> format_datetime("2026-02-24T10:36:27.200000Z", "en")
 '24 Feb 2026 10:36:27'
+>>> import datetime as dt
+>>> period_text(dt.date(2026, 2, 24), dt.date(2026, 3, 1), "fr")
+'Période : du 24/02/2026 au 01/03/2026'
+>>> period_text(None, dt.date(2026, 3, 1), "en")
+'Period: until 1 Mar 2026'
 >>> from dinamis_widgets.signing.reasons import NotSignable
 >>> print(reason_text(NotSignable("level", "X_BRUT", "BRUT", "item id"), "fr"))
 Produit BRUT (son identifiant contient « BRUT ») : brut, en géométrie capteur, non géoréférencé ; il ne \
@@ -25,7 +30,7 @@ from typing import Any
 from ..signing.reasons import NotSignable
 from .i18n import DEFAULT_LANG, t
 
-__all__ = ["format_datetime", "parse_datetime", "reason_text"]
+__all__ = ["format_datetime", "format_day", "parse_datetime", "period_text", "reason_text"]
 
 #: Abbreviated months (as babel's ``MMM`` writes them), when babel is not installed.
 _MONTHS = {
@@ -63,6 +68,24 @@ def format_datetime(value: Any, lang: str = DEFAULT_LANG) -> str:
         return ""
     when = when.astimezone(_dt.UTC)
     return f"{when.day:02d} {_month(when, lang)} {when.year} {when:%H:%M:%S}"
+
+
+def format_day(value: _dt.date, lang: str = DEFAULT_LANG) -> str:
+    """A day as the language writes it: ``24/02/2026`` in French, ``24 Feb 2026`` in English (the date
+    pickers show the browser's format, ``mm/dd/yyyy`` in an English browser, which a French reader
+    misreads)."""
+    if lang == "fr":
+        return f"{value:%d/%m/%Y}"
+    return f"{value.day} {_MONTHS['en'][value.month - 1]} {value.year}"
+
+
+def period_text(start: _dt.date | None, end: _dt.date | None, lang: str = DEFAULT_LANG) -> str:
+    """The search's period in words (empty for none), shown under the date pickers."""
+    if start is not None and end is not None:
+        return t("period_both", lang, start=format_day(start, lang), end=format_day(end, lang))
+    if start is not None:
+        return t("period_from", lang, start=format_day(start, lang))
+    return t("period_to", lang, end=format_day(end, lang)) if end is not None else ""
 
 
 def reason_text(reason: NotSignable | None, lang: str = DEFAULT_LANG) -> str | None:

@@ -6,12 +6,13 @@ to the STAC JSON, so it works on Binder and in Voilà), Télécharger le produit
 Visualiser (the quicklook on the map; "Pas d'aperçu", disabled, for a product with no image to preview
 it with: :func:`~dinamis_widgets.ui.quicklook.preview_asset`), Signer l'Url (the
 :class:`~dinamis_widgets.ui.sign_dialog.SignDialog`; hidden for products that cannot be signed: BRUT,
-Regards, not georeferenced) and Ajouter au panier.
+Regards, not georeferenced), Ouvrir dans un SIG (the product's signed VRT, QGIS layer and pyotb line:
+:class:`~dinamis_widgets.ui.gis_export.GisExport`; hidden as Signer l'Url) and Ajouter au panier.
 
 The card shows its summary, "Information", and the actions used while browsing (Zoomer sur, Visualiser,
 Ajouter au panier) with a status line under them for their feedback. "Information" opens the card's
 :attr:`ResultCard.details`: the Information panel, the other actions (métadonnée, produit, Signer l'Url)
-and the forms they open. On its own the card shows its details under itself; in a
+(and Ouvrir dans un SIG) and the forms they open. On its own the card shows its details under itself; in a
 :class:`~dinamis_widgets.ui.results_list.ResultsList` the list shows them in its one details pane
 (``hosted``), so no form is ever stacked inside a card.
 
@@ -47,8 +48,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ResultCard", "metadata_json"]
 
-#: Buttons of a card: as wide as their label, short.
-_SMALL = {"width": "auto", "height": "26px", "margin": "1px 2px", "padding": "0 6px"}
+#: Buttons of a card: as wide as their label, short (the four actions of a card fit one row of the side
+#: panel at 1366x768).
+_SMALL = {"width": "auto", "height": "26px", "margin": "1px", "padding": "0 4px", "flex": "0 0 auto"}
 
 
 def metadata_json(item: Any) -> str:
@@ -89,7 +91,7 @@ class ResultCard(widgets.VBox):
         The details are shown elsewhere (a list's details pane), not under the card.
     details : ipywidgets.VBox
         Information panel, the other actions and their forms (CSS class ``dw-card-details``).
-    sign_dialog, download_view
+    sign_dialog, download_view, gis_export
         Created on first use (None before).
     """
 
@@ -108,6 +110,7 @@ class ResultCard(widgets.VBox):
         self.reason: str | None = reason_text(found, lang)
         self.sign_dialog: Any = None
         self.download_view: Any = None
+        self.gis_export: Any = None
         # Actions are one-off commands (clicking "Zoomer sur" twice zooms twice), not state: a dispatcher.
         self._action_callbacks = widgets.CallbackDispatcher()
         self.header = widgets.HTML()
@@ -136,9 +139,12 @@ class ResultCard(widgets.VBox):
             self.visualise_button.disabled = True
             self.visualise_button.add_class("dw-no-preview")
         self.sign_url_button = button("sign_url", "dw-sign-url-button", "key")
+        self.gis_button = button("gis_open", "dw-gis-open-button", "map-o")
         self.basket_button = button("basket_add", "dw-basket-add", "shopping-basket")
+        self.basket_button.description = t("basket_add_short", lang)  # "Au panier"; the tooltip says it all
         if self.reason is not None:
             self.sign_url_button.layout.display = "none"
+            self.gis_button.layout.display = "none"
         self.metadata_link = widgets.HTML()
         self.metadata_link.add_class("dw-metadata-link")
         self.status = StatusBar(lang=lang)
@@ -150,7 +156,7 @@ class ResultCard(widgets.VBox):
                                 self.basket_button], layout=row)
         self.details = widgets.VBox([self.info_panel,
                                      widgets.HBox([self.metadata_button, self.download_button,
-                                                   self.sign_url_button], layout=row),
+                                                   self.sign_url_button, self.gis_button], layout=row),
                                      self.metadata_link, self.action_area],
                                     layout=widgets.Layout(display="none"))
         self.details.add_class("dw-card-details")
@@ -168,7 +174,8 @@ class ResultCard(widgets.VBox):
                       (self.basket_button, lambda: self._action("basket")),
                       (self.metadata_button, self.show_metadata_link),
                       (self.download_button, self.toggle_download),
-                      (self.sign_url_button, self.toggle_sign_dialog)):
+                      (self.sign_url_button, self.toggle_sign_dialog),
+                      (self.gis_button, self.toggle_gis_export)):
             b.on_click(self._guarded(fn))
 
     def _guarded(self, fn: Callable[[], None]) -> Callable[[Any], None]:
@@ -267,6 +274,16 @@ class ResultCard(widgets.VBox):
         if self.sign_dialog is None:
             self.sign_dialog = SignDialog(self.item, lang=self.lang, signer=self.signer)
         self._toggle_in_area(self.sign_dialog)
+
+    def toggle_gis_export(self) -> None:
+        """Show (or hide) "Ouvrir dans un SIG": this product's signed VRT, QGIS layer, pyotb line."""
+        from .gis_export import GisExport
+
+        if self.gis_export is None:
+            self.gis_export = GisExport(lang=self.lang, folder=self.download_folder, stem=self.item_id)
+            self.gis_export.signer = self.signer
+            self.gis_export.items = [self.item]
+        self._toggle_in_area(self.gis_export)
 
     def _toggle_in_area(self, widget: widgets.Widget) -> None:
         self.open_details()

@@ -43,7 +43,7 @@ from .catalog_choice import available_profiles, collection_summary
 from .criteria import CriteriaEditor
 from .filters import QueryableFilters
 from .i18n import DEFAULT_LANG, t
-from .localized import reason_text
+from .localized import period_text, reason_text
 from .status import StatusBar
 from .tasks import TaskRunner
 
@@ -139,6 +139,8 @@ class SearchPanel(widgets.VBox):
         self.date_end = widgets.DatePicker(description=t("date_end", lang),
                                            layout=widgets.Layout(width="auto"))
         self.date_end.add_class("dw-date-end")
+        self.period = widgets.HTML()  # the dates as the language writes them (the pickers: the browser's)
+        self.period.add_class("dw-period")
         self.filters = QueryableFilters(lang=lang)
         self.criteria = CriteriaEditor(lang=lang)
         self.aoi_picker = AOIPicker(lang=lang)
@@ -174,6 +176,7 @@ class SearchPanel(widgets.VBox):
             self.profile_box,
             section("collections"), self.collection_select, self.collection_info,
             widgets.HBox([self.date_start, self.date_end], layout=widgets.Layout(flex_flow="row wrap")),
+            self.period,
             section("filters"), self.filters,
             self.criteria,
             self.code_button, self.code,
@@ -187,6 +190,9 @@ class SearchPanel(widgets.VBox):
         for consumer in (self.filters, self.criteria):
             traitlets.dlink((self, "queryables"), (consumer, "queryables"))
         self.code_button.observe(self._on_code_toggle, names="value")
+        for picker in (self.date_start, self.date_end):
+            picker.observe(lambda _c: setattr(self.period, "value", html.escape(period_text(
+                self.date_start.value, self.date_end.value, self.lang))), names="value")
         self._render_count()
         if connect:
             self.profile = profile or self._default_profile()
@@ -238,6 +244,7 @@ class SearchPanel(widgets.VBox):
         self._collection_info = {s["id"]: s for s in sorted(summaries, key=lambda s: s["id"])}
         self.collection_select.options = [(self._collection_label(s), s["id"])
                                            for s in self._collection_info.values()]
+        self.collection_select.tooltip = "\n".join(label for label, _ in self.collection_select.options)
         name = profile_of(client).name
         self._connected_text = t("connected", self.lang, name=name, n=len(summaries))
         self.status.success(self._connected_text)

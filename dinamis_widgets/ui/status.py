@@ -1,17 +1,24 @@
 """A status line with a progress bar: messages, errors without tracebacks, sign-in links.
 
-:class:`StatusBar` shows :attr:`~dinamis_widgets.errors.DinamisError.message` for the toolkit's errors,
-and a short message for any other exception (the traceback goes to the ``dinamis_widgets.ui`` logger,
-which has a :class:`logging.NullHandler` so nothing lands in a notebook cell unless logging is
-configured). Signatures are masked and everything is escaped.
+:class:`StatusBar` shows the toolkit's errors in its language
+(:func:`~dinamis_widgets.ui.error_text.error_text`: the core's
+:attr:`~dinamis_widgets.errors.DinamisError.message` in English; in French, a French sentence with the
+core's folded under it as the :attr:`~StatusBar.detail`), and a short message for any other exception
+(the traceback goes to the ``dinamis_widgets.ui`` logger, which has a :class:`logging.NullHandler` so
+nothing lands in a notebook cell unless logging is configured). Signatures are masked and everything is
+escaped.
 
 Examples
 --------
 >>> from dinamis_widgets.errors import QueryError
->>> bar = StatusBar()
+>>> bar = StatusBar(lang="en")
 >>> bar.report(QueryError("Give one area of interest, not aoi and bbox."))
 >>> bar.level, bar.message
 ('error', 'Give one area of interest, not aoi and bbox.')
+>>> french = StatusBar(lang="fr")
+>>> french.report(QueryError("Give one area of interest, not aoi and bbox."))
+>>> french.message.startswith("Critère de recherche invalide"), french.detail.startswith("Give one area")
+(True, True)
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import ipywidgets as widgets
 from traitlets import Enum, Instance, Int, Unicode, observe
 
 from ..errors import DinamisError, mask_signatures, masked_logger
+from .error_text import error_text
 from .i18n import DEFAULT_LANG, t
 
 __all__ = ["StatusBar", "log"]
@@ -50,6 +58,8 @@ class StatusBar(widgets.VBox):
     ----------
     message : str
         The text shown (plain text; escaped when rendered).
+    detail : str
+        The core's English message of the error shown, folded under :attr:`message` (empty for none).
     level : str
         ``"info"``, ``"busy"``, ``"success"``, ``"warning"`` or ``"error"``.
     last_error : BaseException or None
@@ -57,6 +67,7 @@ class StatusBar(widgets.VBox):
     """
 
     message = Unicode("")
+    detail = Unicode("")
     level = Enum(["info", "busy", "success", "warning", "error"], default_value="info")
     lang = Unicode(DEFAULT_LANG)
     progress_value = Int(0)
@@ -75,15 +86,19 @@ class StatusBar(widgets.VBox):
         self.add_class("dw-status-bar")
 
     # -- rendering -------------------------------------------------------------------------------
-    @observe("message", "level")
+    @observe("message", "level", "detail")
     def _render(self, _change: Any = None) -> None:
         if not self.message:
             self._html.value = ""
             return
         color = _COLORS[self.level]
         text = html.escape(mask_signatures(self.message)).replace("\n", "<br>")
+        detail = "" if not self.detail else (
+            f"<details class='dw-error-detail' style='font-size:11px;color:#555'><summary>"
+            f"{html.escape(t('error_detail', self.lang))}</summary>"
+            f"{html.escape(mask_signatures(self.detail))}</details>")
         self._html.value = (f"<div class='dw-status-{self.level}' style='color:{color};white-space:normal;"
-                            f"line-height:1.35'>{_ICONS[self.level]}{text}</div>")
+                            f"overflow-wrap:anywhere;line-height:1.35'>{_ICONS[self.level]}{text}{detail}</div>")
 
     @observe("progress_value", "progress_max")
     def _render_progress(self, _change: Any = None) -> None:
@@ -100,6 +115,7 @@ class StatusBar(widgets.VBox):
         with self.hold_trait_notifications():  # rendered once, with both
             self.level = level
             self.message = message
+            self.detail = ""
             if level != "busy":
                 self.progress_max = 0
 
@@ -132,13 +148,17 @@ class StatusBar(widgets.VBox):
     def report(self, exc: BaseException) -> None:
         """Show an exception as a message: the toolkit's own message, never a traceback.
 
-        A :class:`~dinamis_widgets.errors.DinamisError` shows its ``message``. Anything else shows its
+        A :class:`~dinamis_widgets.errors.DinamisError` shows its ``message`` (in French: a French sentence,
+        the message as :attr:`detail`). Anything else shows its
         type and first line, and its traceback goes to the ``dinamis_widgets.ui`` logger.
         """
         self.last_error = exc
         self._extra.value = ""
         if isinstance(exc, DinamisError):
-            self.show(exc.message, "error")
+            text, detail = error_text(exc, self.lang)
+            with self.hold_trait_notifications():
+                self.show(text, "error")
+                self.detail = detail
             return
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         first = mask_signatures(first)[:300]

@@ -19,7 +19,8 @@ __all__ = ["EXPLORER_CSS", "style_widget"]
 #: The rules: the side panel's tabs scroll their content instead of squeezing it, with a thin padding; a
 #: range slider's readout as wide as its text ("0.00 – 1.50" overflowed its box), cards'
 #: buttons in a smaller type, texts in the panel at a text's line height (not a button's), an id (no spaces)
-#: wrapped anywhere rather than past the card.
+#: wrapped anywhere rather than past the card; the
+#: live view's box on the map compact, on a light background.
 EXPLORER_CSS = """
 .dw-explorer .dw-search-panel > *, .dw-explorer .dw-results > *, .dw-explorer .dw-results-list > *,
 .dw-explorer .dw-basket > * { flex-shrink: 0; }
@@ -32,6 +33,12 @@ EXPLORER_CSS = """
 .dw-explorer .dw-card-title { min-width: 0; width: 100%; }
 .dw-explorer .dw-side-tabs > :is(.widget-tab-contents, .jupyter-widget-tab-contents) { padding: 6px 4px; }
 .dw-explorer .dw-card-id { overflow-wrap: anywhere; }
+.dw-explorer .dw-live-view { background: rgba(255, 255, 255, 0.92); border-radius: 4px; }
+.dw-explorer .dw-live-view button { font-size: 12px; height: 28px; line-height: 28px; }
+.dw-explorer .dw-live-view .dw-status { font-size: 12px; }
+.dw-explorer .dw-live-kind :is(.widget-toggle-buttons, .jupyter-widget-toggle-buttons),
+.dw-explorer .dw-live-kind > div { flex-wrap: nowrap; }
+.dw-explorer .dw-live-kind :is(.widget-label, .jupyter-widget-label) { display: none; }
 """
 
 

@@ -325,6 +325,20 @@ class LabPage:
         mouse.up()
         return (x1, y1), (x2, y2)
 
+    def draw_polygon(self, leaflet: Locator, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        """Draw a polygon with the mouse (leaflet-draw's polygon tool): a click per vertex, then a click on
+        the first one to close it. ``points`` are fractions (x, y) of the map's box; returns the vertices in
+        page pixels."""
+        leaflet.locator(".leaflet-draw-draw-polygon").first.click()
+        box = leaflet.bounding_box()
+        assert box is not None, "the map is not visible"
+        pixels = [(box["x"] + x * box["width"], box["y"] + y * box["height"]) for x, y in points]
+        for x, y in [*pixels, pixels[0]]:
+            self.page.mouse.move(x, y, steps=4)
+            self.page.mouse.click(x, y)
+            self.page.wait_for_timeout(250)  # not a double click
+        return pixels
+
     def leaflet_map(self, css_class: str) -> Locator:
         """The Leaflet container of the map widget carrying ``css_class`` (on it or inside it)."""
         return self.widget(css_class).locator(

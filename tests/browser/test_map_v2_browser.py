@@ -41,6 +41,17 @@ def _shots(page: LabPage, name: str, leaflet: Any) -> None:
         page.shot(f"{name}-{width}x{height}")
 
 
+_RECT = "el => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
+
+
+def _rect(locator: Any) -> list[float]:
+    return [float(v) for v in locator.evaluate(_RECT)]
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
+
+
 def _view_covers(page: LabPage, bbox: tuple[float, float, float, float]) -> bool:
     w, s, e, n = bbox
     return bool(page.kernel_json(
@@ -112,4 +123,37 @@ def test_visualise_streams_the_cog_at_two_zooms(lab: JupyterLab, lab_page: LabPa
         assert fetched <= 1.5 * plan[0], (zoom, fetched, plan)
         assert (plan[1] == [0]) if zoom == 16 else (min(plan[1]) > 0)
         _shots(lab_page, f"streamed-zoom-{zoom}", leaflet)
+    # the live view's box, at the map's top-right, leaves the image (centred, zoomed out) uncovered
+    box = leaflet.locator(".dw-live-view").first
+    assert not _overlap(_rect(box), _rect(leaflet.locator("img.leaflet-image-layer").last))
+    assert "Lecture" not in lab_page.widget("dw-centre").first.inner_text()  # its status is in the box only
+
+    def click_and_render(locator: Any, what: str, select: str | None = None) -> None:
+        before = lab_page.kernel_json("explorer.live_view.renders")
+        if select is None:
+            locator.click()
+        else:
+            locator.select_option(label=select)
+        lab_page.wait_until(lambda: lab_page.kernel_json("explorer.live_view.renders") > before
+                            and not lab_page.kernel_json("explorer.live_view._tasks.running"), what,
+                            timeout=120)
+
+    # NDVI, clicked: the view is read again as NDVI, with its legend in the box
+    click_and_render(box.locator(".dw-live-kind button").filter(has_text="NDVI").first, "the NDVI view")
+    assert lab_page.kernel_json("explorer.live_view.rendered.kind") == "ndvi"
+    box.locator(".dw-live-legend").first.wait_for(state="visible")
+    _shots(lab_page, "streamed-ndvi", leaflet)
+    # back to true colour, then the stretch unfolded and set to fixed bounds
+    click_and_render(box.locator(".dw-live-kind button").first, "the true-colour view")
+    box.locator(".dw-live-settings").first.click()
+    stretch = box.locator(".dw-live-stretch select").first
+    stretch.wait_for(state="visible")
+    click_and_render(stretch, "the stretch menu", select="Min / max")
+    assert lab_page.kernel_json("explorer.live_view.stretch") == "minmax"
+    assert lab_page.kernel_json("explorer.live_view.rendered.limits['red']") == [0.0, 1500.0]
+    _shots(lab_page, "streamed-stretch", leaflet)
+    # "Arrêter": the image and the box leave the map
+    box.locator(".dw-live-stop").first.click()
+    lab_page.wait_until(lambda: leaflet.locator(".dw-live-view").count() == 0, "the live view stopped")
     assert guard.since(mark) == []
+    assert lab_page.console_errors == []
