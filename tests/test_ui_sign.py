@@ -89,7 +89,7 @@ def test_brut_and_regards_products_get_the_reason_and_no_sign_button(twin_items:
 def test_describe_expiry_in_both_languages() -> None:
     expiry = dt.datetime(2026, 2, 24, 13, 5, tzinfo=dt.UTC)
     now = expiry - dt.timedelta(hours=3)
-    assert describe_expiry(expiry, "fr", now=now).endswith("2026-02-24 13:05:00 UTC, dans 3 h")
+    assert describe_expiry(expiry, "fr", now=now).endswith("24/02/2026 13:05:00 UTC, dans 3 h")
     assert "local time" in describe_expiry(expiry, "en", now=now)
     assert describe_expiry(None, "en") == "This URL needs no signature."
 

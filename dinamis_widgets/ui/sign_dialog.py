@@ -39,7 +39,7 @@ from ..signing.urls import SignedURL, unsigned_url
 from ..signing.validity import format_validity, parse_validity
 from .copy_url import CopyURL
 from .i18n import DEFAULT_LANG, t
-from .localized import reason_text
+from .localized import format_day, reason_text
 from .status import StatusBar
 from .tasks import TaskRunner
 
@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 __all__ = ["SignDialog", "asset_css", "describe_expiry"]
 
 #: Assets offered, in order, with their label key and CSS suffix.
+#: The two images' names in the dialog's labels (other assets keep their key).
+_IMAGE_WORDS = {"fr": {"multispectral": "image multispectrale", "panchromatic": "image panchromatique"},
+                "en": {"multispectral": "multispectral image", "panchromatic": "panchromatic image"}}
 _MAIN_ASSETS = {"multispectral": ("sign_multispectral", "ms"), "panchromatic": ("sign_panchromatic", "pan")}
 
 
@@ -89,15 +92,22 @@ def describe_expiry(expiry: _dt.datetime | None, lang: str = DEFAULT_LANG,
     >>> import datetime as dt
     >>> exp = dt.datetime(2026, 2, 24, 13, 5, tzinfo=dt.UTC)
     >>> describe_expiry(exp, "en", now=exp - dt.timedelta(minutes=30)).split(" — ")[1]
-    '2026-02-24 13:05:00 UTC, in 30 min'
+    '24 Feb 2026 13:05:00 UTC, in 30 min'
+    >>> describe_expiry(exp, "fr", now=exp - dt.timedelta(hours=3)).split(" — ")[1]
+    '24/02/2026 13:05:00 UTC, dans 3 h'
     """
     if expiry is None:
         return t("no_expiry", lang)
     now = now or _dt.datetime.now(_dt.UTC)
     local = expiry.astimezone()
-    return t("expires", lang, local=f"{local:%Y-%m-%d %H:%M:%S}", tz=local.tzname() or "local",
-             utc=f"{expiry.astimezone(_dt.UTC):%Y-%m-%d %H:%M:%S}",
+    return t("expires", lang, local=_when(local, lang), tz=local.tzname() or "local",
+             utc=_when(expiry.astimezone(_dt.UTC), lang),
              left=_human_left((expiry - now).total_seconds(), lang))
+
+
+def _when(moment: _dt.datetime, lang: str) -> str:
+    """A day and time as the language writes them (``24/02/2026 13:05:00`` in French)."""
+    return f"{format_day(moment.date(), lang)} {moment:%H:%M:%S}"
 
 
 #: An ISO 8601 duration quoted in the core's message (what it suggests writing instead).
@@ -302,7 +312,8 @@ class SignDialog(widgets.VBox):
         boxes: list[widgets.Widget] = []
         for key, s in signed.items():
             css = asset_css(key)
-            label = widgets.HTML(f"<b>{html.escape(t('signed_url', self.lang, key=key))}</b>")
+            image = _IMAGE_WORDS.get(self.lang, {}).get(key, key)
+            label = widgets.HTML(f"<b>{html.escape(t('signed_url', self.lang, key=image))}</b>")
             url = widgets.Text(value=mask_signatures(s.href),
                                layout=widgets.Layout(flex="1 1 auto", width="auto"))
             url.add_class("dw-signed-url")
@@ -332,7 +343,7 @@ class SignDialog(widgets.VBox):
         first = next(iter(signed.values()), None)
         if first is not None and first.expiry is not None:
             self.status.success(t("signed_ok", self.lang,
-                                  expiry=f"{first.expiry.astimezone():%Y-%m-%d %H:%M:%S}"))
+                                  expiry=_when(first.expiry.astimezone(), self.lang)))
         else:
             self.status.success(t("no_expiry", self.lang))
 
