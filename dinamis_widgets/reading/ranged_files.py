@@ -19,8 +19,9 @@ Here the reader asks for the file's first bytes itself, with one ranged ``GET``:
   as ``/vsicurl/``'s ``CPL_VSIL_CURL_CACHE_SIZE``), and threads asking for the same run at once make one
   request: chunks smaller than a tile share its download.
 
-Answers 429 and 5xx and broken connections are retried (:data:`RETRIES` times, backoff from
-:data:`RETRY_DELAY` seconds, as ``GDAL_HTTP_MAX_RETRY``/``GDAL_HTTP_RETRY_DELAY``); a failure becomes a
+Answers 429 and 5xx and broken connections are retried (``GDAL_HTTP_MAX_RETRY`` times, backoff from
+``GDAL_HTTP_RETRY_DELAY`` seconds, doubling: the reader's GDAL options are honoured; :data:`RETRIES` and
+:data:`RETRY_DELAY` where unset); a failure becomes a
 :class:`rasterio.errors.RasterioIOError` saying ``HTTP response code: N`` as GDAL's would, so that the
 reader's re-signing and error messages work unchanged.
 
@@ -99,6 +100,23 @@ def _io_error(status: int | None, detail: str) -> rasterio.errors.RasterioIOErro
     return rasterio.errors.RasterioIOError(f"{head} ({detail})")
 
 
+def _retry_options() -> tuple[int, float, tuple[float, float]]:
+    """Retries, first delay and timeouts: GDAL's ``GDAL_HTTP_MAX_RETRY``, ``GDAL_HTTP_RETRY_DELAY`` and
+    ``GDAL_HTTP_TIMEOUT`` where set (the reader's options, a load's ``gdal_options``), else the defaults."""
+    from rasterio.env import get_gdal_config
+
+    def number(key: str, default: float) -> float:
+        value = get_gdal_config(key)
+        try:
+            return float(value) if value is not None and not isinstance(value, bool) else default
+        except (TypeError, ValueError):
+            return default
+
+    read = number("GDAL_HTTP_TIMEOUT", _TIMEOUT[1])
+    return (int(number("GDAL_HTTP_MAX_RETRY", RETRIES)), number("GDAL_HTTP_RETRY_DELAY", RETRY_DELAY),
+            (min(_TIMEOUT[0], read), read))
+
+
 def fetch_range(url: str, start: int, stop: int) -> tuple[bytes, int]:
     """Bytes ``start:stop`` of ``url`` (fewer at the end of the file) and the file's size.
 
@@ -107,11 +125,12 @@ def fetch_range(url: str, start: int, stop: int) -> tuple[bytes, int]:
     rasterio.errors.RasterioIOError
         ``HTTP response code: N`` for an error answer (after retries for 429/5xx), or a failed connection.
     """
-    delay, attempt = RETRY_DELAY, 0
+    retries, delay, timeout = _retry_options()
+    attempt = 0
     while True:
         status: int | None = None
         try:
-            with _session().get(url, headers={"Range": f"bytes={start}-{stop - 1}"}, timeout=_TIMEOUT,
+            with _session().get(url, headers={"Range": f"bytes={start}-{stop - 1}"}, timeout=timeout,
                                 stream=False) as r:
                 status = r.status_code
                 if status == 206:
@@ -132,10 +151,10 @@ def fetch_range(url: str, start: int, stop: int) -> tuple[bytes, int]:
                         raise _io_error(status, detail)
         except requests.RequestException as exc:  # reset, timeout, body cut short (ChunkedEncodingError)
             detail = type(exc).__name__
-        if attempt >= RETRIES:
+        if attempt >= retries:
             raise _io_error(status, f"{detail}, after {attempt + 1} attempts")
-        time.sleep(delay)
-        delay, attempt = delay * 2, attempt + 1
+        time.sleep(delay * 2**attempt)
+        attempt += 1
 
 
 # --------------------------------------------------------------------------------------------------
