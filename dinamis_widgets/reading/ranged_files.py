@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -220,6 +221,20 @@ def clear_cache() -> None:
         _runs.clear()
         _sizes.clear()
         _cached_bytes = 0
+
+
+def _forget_in_child() -> None:
+    """In a forked child: new locks (one may have been held by a thread of the parent), no sessions (their
+    sockets are the parent's), no downloads in flight; the cached bytes stay (they are the same)."""
+    global _cache_lock, _local, _failures
+    _cache_lock = threading.Lock()
+    _local = threading.local()
+    _failures = threading.local()
+    _in_flight.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def file_size(url: str) -> int:
