@@ -188,7 +188,8 @@ def markdown(results: dict[str, Any]) -> str:
     """BENCHMARKS.md."""
     s, spec = results["summary"], results["spec"]
     m, v = results["machine"], results["versions"]
-    cmd = "python bench/run.py" + (" --quick" if results["quick"] else f" --repeat {results['repeat']}")
+    cmd = results.get("command") or (  # the command as run (older results: rebuilt from its options)
+        "python bench/run.py" + (" --quick" if results["quick"] else f" --repeat {results['repeat']}"))
     rows, cols = spec["shape"]
     out = [
         "# Benchmarks", "",
