@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     cases = [c for c in args.cases.split(",") if c]
     methods = [m for m in args.methods.split(",") if m]
     latencies = [0.0] if args.no_latency else [0.0, LATENCY_S]
+    command = " ".join(["python bench/run.py", *(sys.argv[1:] if argv is None else argv)])
 
     from bench.spec import build_spec
     from dinamis_widgets import twin as twin_mod
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 runs.append(out)
                 print(report.one_line(out), flush=True)
             # After each repetition: a long run stopped early still leaves a report of what it measured.
-            results = {"scenes": scenes, "repeat": rep + 1, "quick": args.quick, "spec": {
+            results = {"scenes": scenes, "repeat": rep + 1, "quick": args.quick, "command": command, "spec": {
                 k: v for k, v in spec.items() if k not in ("item", "signed_href")},
                 "versions": _versions(), "machine": _machine(), "seconds": round(time.time() - started, 1),
                 "runs": runs}

@@ -24,6 +24,7 @@ from odc.loader import RasterLoadParams
 from ..errors import LoadError, mask_signatures, masked_logger
 from ..signing.client import Signer
 from ..signing.registry import get_signer
+from . import ranged_files
 from .gdal_io import DEFAULT_GDAL_OPTIONS, TileRowReads, count, discard_files, is_read_error, pooled, uncached
 from .odc_read import do_read, pick_overview
 from .read_errors import explain_read_error
@@ -124,7 +125,8 @@ def _read_once(uri: str, url: str, bands: Sequence[int], cfg: RasterLoadParams,
     with open_for_read(lambda level: pooled(uri, url, level), bands[0], cfg, dst_geobox) as (_, rdr, rr):
         if rr.paste_ok and rr.read_shrink == 1:  # a window read: tile row by tile row
             rdr = TileRowReads(rdr)
-        return do_read(rasterio.band(rdr, list(bands)), cfg, dst_geobox, rr)
+        with ranged_files.checked():  # a fetch that failed under GDAL (presigned URLs) is raised here
+            return do_read(rasterio.band(rdr, list(bands)), cfg, dst_geobox, rr)
 
 
 def read_bands(uri: str, bands: Sequence[int], cfg: RasterLoadParams, dst_geobox: GeoBox,

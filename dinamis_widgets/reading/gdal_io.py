@@ -33,6 +33,7 @@ import rasterio.errors
 
 from ..errors import masked_logger
 from ..signing.urls import unsigned_url
+from . import ranged_files
 
 __all__ = [
     "DEFAULT_GDAL_OPTIONS",
@@ -230,9 +231,18 @@ def bound_gdal_cache(limit: int = GDAL_CACHE_BYTES) -> None:
         set_gdal_config("GDAL_CACHEMAX", limit)
 
 
+def _gdal_reads_presigned() -> bool:
+    """Whether presigned URLs go through GDAL's ``/vsicurl/`` (``DINAMIS_GDAL_VSICURL=1``, to compare)."""
+    return os.environ.get("DINAMIS_GDAL_VSICURL", "") not in ("", "0")
+
+
 def open_dataset(url: str, level: int = 0) -> Any:
     """Open ``url`` (signed or not) with rasterio, unshared, at ``level`` (0 full resolution, ``k + 1``
     overview ``k``).
+
+    A presigned URL is read through :mod:`.ranged_files` (rasterio's ``opener=``: no size probe, one
+    ranged ``GET`` for the header, one per run of contiguous tiles); other URLs and paths through GDAL
+    (``/vsicurl/`` for http(s)).
 
     Raises
     ------
@@ -240,10 +250,14 @@ def open_dataset(url: str, level: int = 0) -> Any:
         If GDAL cannot open it (an expired signature is a 403).
     """
     bound_gdal_cache()
-    path = gdal_path(url)
     kwargs: dict[str, Any] = {"sharing": False}
     if level > 0:
         kwargs["overview_level"] = level - 1
+    if ranged_files.is_presigned(url) and not _gdal_reads_presigned():
+        ranged_files.file_size(url)  # one ranged GET (the header): its error is the open's, with its status
+        with ranged_files.checked():
+            return rasterio.open(url, "r", opener=ranged_files.RangedFiles(url), **kwargs)
+    path = gdal_path(url)
     rdr = rasterio.open(path, "r", **kwargs)
     if path.startswith("/vsicurl/"):
         with _opened_lock:
@@ -423,6 +437,7 @@ def clear_gdal_cache() -> int:
     True
     """
     close_files()
+    ranged_files.clear_cache()
     with _opened_lock:
         paths = list(_opened.values())
     with rasterio.Env(**DEFAULT_GDAL_OPTIONS, CPL_VSIL_CURL_NON_CACHED="/vsicurl/"):
