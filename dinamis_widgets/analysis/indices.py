@@ -87,10 +87,13 @@ def _apply(kernel: Callable[..., np.ndarray], bands: list[xr.DataArray], name: s
 
 
 def _nd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # ``a`` is the kernel's own float copy (``_as_float``): computed in place, a chunk needs one float
+    # array fewer at its peak (two chunks of 2048 x 2048 at once: 32 MB less).
     den = a + b
-    res = (a - b) / den
-    res[den == 0] = np.nan
-    return res
+    np.subtract(a, b, out=a)
+    np.divide(a, den, out=a)
+    a[den == 0] = np.nan
+    return a
 
 
 def normalized_difference(ds: xr.Dataset, a: str, b: str, *, name: str | None = None) -> xr.DataArray:
