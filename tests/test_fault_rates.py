@@ -175,9 +175,8 @@ def test_a_retried_read_reaches_the_store_even_with_the_same_url(faults: Any, ki
     assert stats["faults"] == {kind: 1}, stats
     # the failed read was asked again from the store, not served from GDAL's cache
     assert stats["paths"][name] > clean_requests, (stats["paths"][name], clean_requests)
-    # the reader's ranged fetches of a presigned URL retry a reset connection or a body cut short themselves
-    # (reading.ranged_files.RETRIES): no read had to be signed again
-    assert reader_stats().get("retries", 0) == 0, reader_stats()
+    if kind == "truncate":  # GDAL retries a reset connection itself; a truncated body comes to the driver
+        assert reader_stats()["retries"] == 1, reader_stats()
 
 
 def _sha256(path: Path) -> str:

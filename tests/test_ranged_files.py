@@ -20,6 +20,12 @@ from dinamis_widgets.signing.client import Signer
 from tests.helpers import expired_signature
 
 
+@pytest.fixture(autouse=True)
+def ranged_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These reads are opt-in (``DINAMIS_RANGED_READS=1``): GDAL's ``/vsicurl/`` is the default."""
+    monkeypatch.setenv("DINAMIS_RANGED_READS", "1")
+
+
 @pytest.fixture(scope="module")
 def scene(twin_items: list[dict[str, Any]]) -> pystac.Item:
     return next(pystac.Item.from_dict(d) for d in twin_items

@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
               pytest.mark.slow]
 
 VALIDITY = 2  # seconds
-LATENCY = 0.4  # seconds per request to the MS files (the reader makes few: one per run of tiles)
+LATENCY = 0.25  # seconds per request to the MS files
 
 
 @pytest.fixture()

@@ -231,18 +231,26 @@ def bound_gdal_cache(limit: int = GDAL_CACHE_BYTES) -> None:
         set_gdal_config("GDAL_CACHEMAX", limit)
 
 
-def _gdal_reads_presigned() -> bool:
-    """Whether presigned URLs go through GDAL's ``/vsicurl/`` (``DINAMIS_GDAL_VSICURL=1``, to compare)."""
-    return os.environ.get("DINAMIS_GDAL_VSICURL", "") not in ("", "0")
+def _ranged_reads() -> bool:
+    """Whether presigned URLs are read through :mod:`.ranged_files` (``DINAMIS_RANGED_READS=1``).
+
+    Off by default: rasterio's Python file openers are not thread-safe yet (their registry is a context
+    variable of the thread that opened the file, rasterio issue #3636). The reader's pool hands a dataset
+    to whichever thread reads next, and closing or warping it from another thread than the one that
+    opened it raised ``LookupError`` and crashed the process in a reprojecting read (the live view's
+    test). Decision record 0008 says what the ranged reads save (the size probe: AOI bytes 1.06 -> 1.014).
+    """
+    return os.environ.get("DINAMIS_RANGED_READS", "") not in ("", "0")
 
 
 def open_dataset(url: str, level: int = 0) -> Any:
     """Open ``url`` (signed or not) with rasterio, unshared, at ``level`` (0 full resolution, ``k + 1``
     overview ``k``).
 
-    A presigned URL is read through :mod:`.ranged_files` (rasterio's ``opener=``: no size probe, one
-    ranged ``GET`` for the header, one per run of contiguous tiles); other URLs and paths through GDAL
-    (``/vsicurl/`` for http(s)).
+    URLs are read through GDAL (``/vsicurl/`` for http(s)); with ``DINAMIS_RANGED_READS=1`` a presigned
+    URL is read through :mod:`.ranged_files` instead (rasterio's ``opener=``: no size probe, one ranged
+    ``GET`` for the header, one per run of contiguous tiles; not thread-safe yet, see
+    :func:`_ranged_reads`).
 
     Raises
     ------
@@ -253,7 +261,7 @@ def open_dataset(url: str, level: int = 0) -> Any:
     kwargs: dict[str, Any] = {"sharing": False}
     if level > 0:
         kwargs["overview_level"] = level - 1
-    if ranged_files.is_presigned(url) and not _gdal_reads_presigned():
+    if ranged_files.is_presigned(url) and _ranged_reads():
         ranged_files.file_size(url)  # one ranged GET (the header): its error is the open's, with its status
         with ranged_files.checked():
             return rasterio.open(url, "r", opener=ranged_files.RangedFiles(url), **kwargs)
