@@ -151,7 +151,14 @@ def test_explorer_end_to_end(lab: JupyterLab, lab_page: LabPage, guard: NetworkG
     assert dialog.locator(".dw-signed-url-pan").count() == 0
     assert dialog.locator(".dw-sign-expiry").first.inner_text().strip()
     lab_page.shot("signed", focus=signed)
-    url = lab_page.value_of(signed).strip()
+    # the field masks the signature (no secret in the widget state); the Copy button gives the whole URL
+    assert "X-Amz-Signature=***" in lab_page.value_of(signed)
+    lab_page.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    copy = dialog.locator(".dw-copy-ms .dw-copy-button").first
+    copy.scroll_into_view_if_needed()
+    copy.click()
+    lab_page.wait_until(lambda: "Copié" in copy.inner_text(), "the Copy button saying it copied")
+    url = str(lab_page.page.evaluate("() => navigator.clipboard.readText()")).strip()
     query = parse_qs(urlsplit(url).query)
     assert query["X-Amz-Expires"] == ["1800"], url
     assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
