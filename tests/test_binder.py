@@ -129,10 +129,13 @@ def _postbuild_then_start(tmp_path: Path, home: Path, tmp: Path, bin_dir: Path) 
     assert (bin_dir / "dinamis-widgets").exists()
 
     out = tmp_path / "executed.ipynb"
+    # a copy: the kernel runs in the notebook's folder, where tutorial 1 writes url_signee.txt
+    notebook = tmp_path / "01_rechercher_et_signer.ipynb"
+    shutil.copy(ROOT / "notebooks" / notebook.name, notebook)
     run = subprocess.Popen(
         # `jupyter execute`, whose script the throwaway environment lacks (its dependencies are borrowed)
         ["bash", str(BINDER / "start"), "python", "-c", JUPYTER_EXECUTE, "--kernel_name=python3",
-         f"--output={out}", str(ROOT / "notebooks" / "01_rechercher_et_signer.ipynb")],
+         f"--output={out}", str(notebook)],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True)
     try:
