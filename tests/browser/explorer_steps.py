@@ -44,3 +44,21 @@ def centre_on_site(page: LabPage) -> None:
     """Centre the Explorer's map on the test site, as a user would pan and zoom there."""
     page.kernel(f"explorer.map.map.center = ({(SITE_BBOX[1] + SITE_BBOX[3]) / 2}, "
                 f"{(SITE_BBOX[0] + SITE_BBOX[2]) / 2}); explorer.map.map.zoom = {SITE_ZOOM}")
+
+
+def wait_for_site_view(page: LabPage) -> None:
+    """Wait until the front-end reports the site's view: it sends its bounds ((S, W), (N, E)) after each
+    move, so the kernel's ``bounds`` cover the site at :data:`SITE_ZOOM` once the map got there."""
+    w, s, e, n = SITE_BBOX
+    page.wait_until(lambda: page.kernel_json(
+        f"(lambda b: bool(b) and b[0][0] < {s} and b[0][1] < {w} and b[1][0] > {n} and b[1][1] > {e}"
+        f" and explorer.map.map.zoom == {SITE_ZOOM})(explorer.map.map.bounds)"), "the map on the site")
+
+
+def copy_signed_url(page: LabPage, copy: Any) -> str:
+    """Click a sign dialog's Copy button and return what the browser's clipboard then holds (the field shows
+    the URL with its signature masked; the button gives the whole URL)."""
+    page.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    copy.click()
+    page.wait_until(lambda: "Copié" in copy.inner_text(), "the Copy button saying it copied")
+    return str(page.page.evaluate("() => navigator.clipboard.readText()")).strip()

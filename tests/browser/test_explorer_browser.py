@@ -19,11 +19,12 @@ from .explorer_steps import (
     EXPLORER_CELL,
     INFO_FIELDS,
     SITE_BBOX,
-    SITE_ZOOM,
     centre_on_site,
+    copy_signed_url,
     int_in,
     items_in,
     run_and_render,
+    wait_for_site_view,
 )
 from .jupyter import JupyterLab, write_notebook
 
@@ -46,11 +47,7 @@ def test_explorer_end_to_end(lab: JupyterLab, lab_page: LabPage, guard: NetworkG
     # (explorer.map is the ExplorerMap, explorer.map.map its ipyleaflet Map.)
     centre_on_site(lab_page)
     leaflet.scroll_into_view_if_needed()
-    # The front-end reports its view's bounds ((S, W), (N, E)) after each move: wait for the new view.
-    w, s, e, n = SITE_BBOX
-    lab_page.wait_until(lambda: lab_page.kernel_json(
-        f"(lambda b: bool(b) and b[0][0] < {s} and b[0][1] < {w} and b[1][0] > {n} and b[1][1] > {e}"
-        f" and explorer.map.map.zoom == {SITE_ZOOM})(explorer.map.map.bounds)"), "the map on the site")
+    wait_for_site_view(lab_page)
     view = lab_page.kernel_json("{'center': list(explorer.map.map.center), 'zoom': explorer.map.map.zoom}")
     box = leaflet.bounding_box()
     assert box is not None
@@ -153,12 +150,9 @@ def test_explorer_end_to_end(lab: JupyterLab, lab_page: LabPage, guard: NetworkG
     lab_page.shot("signed", focus=signed)
     # the field masks the signature (no secret in the widget state); the Copy button gives the whole URL
     assert "X-Amz-Signature=***" in lab_page.value_of(signed)
-    lab_page.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     copy = dialog.locator(".dw-copy-ms .dw-copy-button").first
     copy.scroll_into_view_if_needed()
-    copy.click()
-    lab_page.wait_until(lambda: "Copié" in copy.inner_text(), "the Copy button saying it copied")
-    url = str(lab_page.page.evaluate("() => navigator.clipboard.readText()")).strip()
+    url = copy_signed_url(lab_page, copy)
     query = parse_qs(urlsplit(url).query)
     assert query["X-Amz-Expires"] == ["1800"], url
     assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]

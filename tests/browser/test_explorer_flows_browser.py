@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 
 from .browser import LabPage, NetworkGuard, lonlat_to_map_px, map_px_to_lonlat
-from .explorer_steps import EXPLORER_CELL, SITE_BBOX, centre_on_site, items_in, run_and_render
+from .explorer_steps import (
+    EXPLORER_CELL,
+    SITE_BBOX,
+    centre_on_site,
+    items_in,
+    run_and_render,
+    wait_for_site_view,
+)
 from .jupyter import JupyterLab, write_notebook
 
 pytestmark = pytest.mark.browser
@@ -45,10 +52,8 @@ def test_polygon_drawn_is_the_area_and_the_map_frames_the_results(
     leaflet = run_and_render(lab_page)
     centre_on_site(lab_page)
     leaflet.scroll_into_view_if_needed()
+    wait_for_site_view(lab_page)
     w, s, e, n = SITE_BBOX
-    lab_page.wait_until(lambda: lab_page.kernel_json(
-        f"(lambda b: bool(b) and b[0][0] < {s} and b[0][1] < {w} and b[1][0] > {n} and b[1][1] > {e})"
-        "(explorer.map.map.bounds)"), "the map on the site")
     view = lab_page.kernel_json("{'center': list(explorer.map.map.center), 'zoom': explorer.map.map.zoom}")
     box = leaflet.bounding_box()
     assert box is not None

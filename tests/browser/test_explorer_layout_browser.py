@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from .browser import LabPage, NetworkGuard
+from .explorer_steps import copy_signed_url
 from .jupyter import JupyterLab, write_notebook
 
 pytestmark = pytest.mark.browser
@@ -159,10 +160,7 @@ def test_explorer_layout(lab: JupyterLab, lab_page: LabPage, guard: NetworkGuard
     assert copy.is_visible() and "Copier" in copy.inner_text()
     assert _rect(copy)[2] <= _rect(lab_page.widget("dw-side-panel"))[2] + 0.5, "the Copy button is cut"
     assert "X-Amz-Signature=***" in lab_page.value_of(signed), "the URL is shown with its signature masked"
-    lab_page.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    copy.click()
-    lab_page.wait_until(lambda: "Copié" in copy.inner_text(), "the Copy button saying it copied")
-    pasted = lab_page.page.evaluate("() => navigator.clipboard.readText()")
+    pasted = copy_signed_url(lab_page, copy)
     assert re.search(r"X-Amz-Signature=[0-9a-f]{64}", pasted), f"not the whole signed URL: {pasted[:80]!r}"
     lab_page.shot("signed", focus=copy)
     lab_page.widget("dw-details-back").first.click()
