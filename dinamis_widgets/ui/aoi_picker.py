@@ -37,7 +37,7 @@ from traitlets import Instance, Unicode, observe
 
 from ..catalog.aoi import AOI, as_aoi
 from ..errors import DinamisError
-from .error_text import error_text
+from .error_text import detail_html, error_text
 from .i18n import DEFAULT_LANG, t
 
 __all__ = ["AOIPicker"]
@@ -145,12 +145,8 @@ class AOIPicker(widgets.VBox):
 
     @observe("error")
     def _render_error(self, _change: Any = None) -> None:
-        detail = "" if not (self.error and self.error_detail) else (
-            f"<details class='dw-error-detail' style='font-size:11px;color:#555'><summary>"
-            f"{html.escape(t('error_detail', self.lang))}</summary>"
-            f"{html.escape(self.error_detail)}</details>")
-        self.error_html.value = (f"<span style='color:#b00020'>{html.escape(self.error)}</span>{detail}"
-                                 if self.error else "")
+        self.error_html.value = (f"<span style='color:#b00020'>{html.escape(self.error)}</span>"
+                                 f"{detail_html(self.error_detail, self.lang)}" if self.error else "")
 
     def _on_text_submit(self, change: dict[str, Any]) -> None:
         if change["new"].strip():

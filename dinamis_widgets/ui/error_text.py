@@ -51,7 +51,7 @@ from ..errors import (
 from .i18n import t
 from .localized import reason_text
 
-__all__ = ["error_html", "error_text"]
+__all__ = ["detail_html", "error_html", "error_text"]
 
 #: What failed, by class (the most specific first), in French.
 _LEADS: tuple[tuple[type[DinamisError], str], ...] = (
@@ -110,11 +110,15 @@ def error_text(exc: DinamisError, lang: str = "fr") -> tuple[str, str]:
     return _lead(exc), exc.message
 
 
+def detail_html(detail: str, lang: str = "fr") -> str:
+    """The core's English message folded under "Détail (en anglais)" (HTML, escaped; empty for none)."""
+    if not detail:
+        return ""
+    return (f"<details class='dw-error-detail' style='font-size:11px;color:#555'>"
+            f"<summary>{html.escape(t('error_detail', lang))}</summary>{html.escape(detail)}</details>")
+
+
 def error_html(exc: DinamisError, lang: str = "fr", color: str = "#b00020") -> str:
     """The error as HTML: its text in ``lang``, the core's English folded under "Détail (en anglais)"."""
     text, detail = error_text(exc, lang)
-    out = f"<span style='color:{color}'>{html.escape(text)}</span>"
-    if detail:
-        out += (f"<details class='dw-error-detail' style='font-size:11px;color:#555'>"
-                f"<summary>{html.escape(t('error_detail', lang))}</summary>{html.escape(detail)}</details>")
-    return out
+    return f"<span style='color:{color}'>{html.escape(text)}</span>{detail_html(detail, lang)}"

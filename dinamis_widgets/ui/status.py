@@ -33,7 +33,7 @@ import ipywidgets as widgets
 from traitlets import Enum, Instance, Int, Unicode, observe
 
 from ..errors import DinamisError, mask_signatures, masked_logger
-from .error_text import error_text
+from .error_text import detail_html, error_text
 from .i18n import DEFAULT_LANG, t
 
 __all__ = ["StatusBar", "log"]
@@ -93,10 +93,7 @@ class StatusBar(widgets.VBox):
             return
         color = _COLORS[self.level]
         text = html.escape(mask_signatures(self.message)).replace("\n", "<br>")
-        detail = "" if not self.detail else (
-            f"<details class='dw-error-detail' style='font-size:11px;color:#555'><summary>"
-            f"{html.escape(t('error_detail', self.lang))}</summary>"
-            f"{html.escape(mask_signatures(self.detail))}</details>")
+        detail = detail_html(mask_signatures(self.detail), self.lang)
         self._html.value = (f"<div class='dw-status-{self.level}' style='color:{color};white-space:normal;"
                             f"overflow-wrap:anywhere;line-height:1.35'>{_ICONS[self.level]}{text}{detail}</div>")
 
