@@ -42,7 +42,7 @@ from .basket import Basket
 from .gis_export import GisExport
 from .i18n import DEFAULT_LANG, check_lang, t
 from .live_view import LiveView
-from .map import ExplorerMap, item_bounds
+from .map import ExplorerMap, items_bounds
 from .png import legend_html
 from .quicklook import quicklook_data_url
 from .result_card import ResultCard
@@ -237,9 +237,7 @@ class Explorer(widgets.VBox):
             self.results_list.close_details()
             self.tabs.selected_index = 1
             if new.items:  # the map frames the footprints found
-                boxes = [item_bounds(it) for it in new.items]
-                self.map.zoom_to((min(b[0] for b in boxes), min(b[1] for b in boxes),
-                                  max(b[2] for b in boxes), max(b[3] for b in boxes)))
+                self.map.zoom_to(items_bounds(new.items))
 
     def _card_runner(self, card: ResultCard) -> TaskRunner:
         runner = self._card_tasks.get(card.item_id)

@@ -36,7 +36,7 @@ import ipywidgets as widgets
 from traitlets import Bool, Float, Int, Unicode
 
 from ..analysis.rendering import RenderedView, Stretch, render_view
-from .map import ExplorerMap, item_bounds
+from .map import ExplorerMap, items_bounds
 from .png import NDVI_RAMP, data_url, encode_png, legend_html
 from .status import StatusBar
 from .tasks import TaskRunner
@@ -61,12 +61,6 @@ _WORDS: Mapping[str, Mapping[str, str]] = {
 
 def _words(lang: str) -> Mapping[str, str]:
     return _WORDS.get(lang, _WORDS["fr"])
-
-
-def _union_bounds(items: Sequence[Any]) -> tuple[float, float, float, float]:
-    boxes = [item_bounds(it) for it in items]
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
-            max(b[3] for b in boxes))
 
 
 class LiveView(widgets.VBox):
@@ -246,7 +240,7 @@ class LiveView(widgets.VBox):
         if view is None or not self._items or width <= 0 or height <= 0 or width > 1e7:
             return None
         west, south, east, north = view
-        iw, is_, ie, in_ = _union_bounds(self._items)
+        iw, is_, ie, in_ = items_bounds(self._items)
         cut = (max(west, iw), max(south, is_), min(east, ie), min(north, in_))
         if not (cut[2] > cut[0] and cut[3] > cut[1]):
             return None

@@ -52,7 +52,7 @@ from .basemap import BasemapSwitch
 from .i18n import DEFAULT_LANG, t
 from .status import log
 
-__all__ = ["FOOTPRINT_STYLES", "Bounds", "ExplorerMap", "footprints_geojson", "item_bounds"]
+__all__ = ["FOOTPRINT_STYLES", "Bounds", "ExplorerMap", "footprints_geojson", "item_bounds", "items_bounds"]
 
 #: ``(west, south, east, north)`` in degrees.
 Bounds = tuple[float, float, float, float]
@@ -89,6 +89,13 @@ def item_bounds(item: Any) -> Bounds:
             return float(bbox[0]), float(bbox[1]), float(bbox[3]), float(bbox[4])
         return float(bbox[0]), float(bbox[1]), float(bbox[2]), float(bbox[3])
     return as_aoi(data["geometry"], check_order=False).bbox
+
+
+def items_bounds(items: Iterable[Any]) -> Bounds:
+    """``(west, south, east, north)`` around several items (their :func:`item_bounds`' union)."""
+    boxes = [item_bounds(it) for it in items]
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+            max(b[3] for b in boxes))
 
 
 def footprints_geojson(items: Iterable[Any], style: Mapping[str, Any] | None = None,
