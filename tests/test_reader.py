@@ -20,6 +20,7 @@ from dinamis_widgets.reading.loading import load
 from dinamis_widgets.reading.planning import plan
 from dinamis_widgets.signing.registry import get_signer
 from dinamis_widgets.twin.scenes import expected_ndvi
+from tests.helpers import ranged_bytes
 
 pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning:odc.geo.*")]
@@ -38,7 +39,7 @@ def _bytes_of(twin: Any, ds: Any, scheduler: str) -> int:
     twin.reset_store_stats()
     with dask.config.set(scheduler=scheduler):
         ds.compute()
-    return int(twin.store_stats()["bytes_served"])
+    return ranged_bytes(twin.store_stats())
 
 
 def test_graph_shares_one_read_per_asset_and_chunk(twin: Any, spot: pystac.Item) -> None:
@@ -81,7 +82,8 @@ def fetched(ds, scheduler):
     requests.post(stats_url + "/reset", headers=admin, timeout=10)
     with dask.config.set(scheduler=scheduler, num_workers=2):
         ds.compute()
-    return requests.get(stats_url, headers=admin, timeout=10).json()["bytes_served"]
+    # range answers only: what GDAL's abandoned size probe (a 200) left in socket buffers varies
+    return requests.get(stats_url, headers=admin, timeout=10).json()["bytes_by_status"].get("206", 0)
 
 signer = get_signer()
 out = {}

@@ -332,6 +332,7 @@ def test_counters_are_exact(store: Store) -> None:
         "requests": 4,
         "range_requests": 1,
         "bytes_served": 100 + len(refused.content) + len(SMALL),
+        "bytes_by_status": {"206": 100, "403": len(refused.content), "200": len(SMALL)},
         "by_status": {"206": 1, "200": 2, "403": 1},
         "by_method": {"GET": 3, "HEAD": 1},
         "paths": {SMALL_KEY: 4},
@@ -478,7 +479,11 @@ def test_gdal_reads_a_window_of_a_signed_cog(store: Store) -> None:
     size = store.cog_path.stat().st_size
     assert stats["requests"] <= 5, stats
     assert set(stats["by_status"]) <= {200, 206}, stats
-    assert stats["bytes_served"] < size / 10, (stats, size)
+    # GDAL learns the size with a GET it abandons after the headers (the 200): what the server wrote
+    # into the socket before the close depends on the kernel's buffers and the load (0.6 to 1.3 MB
+    # seen), so the bytes GDAL asked for are those of its range requests.
+    assert stats["by_status"].get(200, 0) <= 1, stats
+    assert stats["bytes_by_status"][206] < size / 10, (stats, size)
 
 
 def test_gdal_fails_on_unsigned_and_expired_urls(store: Store) -> None:

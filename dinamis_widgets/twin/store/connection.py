@@ -91,6 +91,7 @@ class ResponseTap:
         self._connection = connection
         self._count_body = count_body
         self._sent = 0
+        self._status = 0
         self._cut_at: int | None = None
         self._cut_resets = False
         self.dead = False
@@ -111,7 +112,8 @@ class ResponseTap:
 
     async def _start(self, message: Message) -> None:
         """Count the status and work out where to cut the body."""
-        self._state.record_status(int(message["status"]))
+        self._status = int(message["status"])
+        self._state.record_status(self._status)
         length = _content_length(message)
         cuts: list[tuple[int, bool]] = []  # (body bytes to send, whether to reset)
         if self._reset is not None and self._reset.after_bytes is not None:
@@ -147,7 +149,7 @@ class ResponseTap:
         """
         self._sent += len(body)
         if self._count_body:
-            self._state.record_bytes(len(body))
+            self._state.record_bytes(len(body), status=self._status)
         await self._send({"type": "http.response.body", "body": body, "more_body": more})
 
     async def _throttled(self, body: bytes, more: bool) -> None:

@@ -62,7 +62,7 @@ async def serve_with_faults(app: Callable[[Scope, Receive, Send], Awaitable[None
         response = error(fault.status, fault.retry_after, scope["path"])
         state.record_status(fault.status)
         if method != "HEAD":
-            state.record_bytes(len(response.body))
+            state.record_bytes(len(response.body), status=fault.status)
         await response(scope, receive, send)
         return
     tap = ResponseTap(send, state, faults, connection, count_body=method != "HEAD")

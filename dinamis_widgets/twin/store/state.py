@@ -9,6 +9,9 @@ Examples
 >>> stats = state.stats()
 >>> stats["requests"], stats["range_requests"], stats["bytes_served"], stats["by_status"]
 (1, 1, 1024, {206: 1})
+>>> state.record_bytes(10, status=200)
+>>> state.stats()["bytes_by_status"]
+{0: 1024, 200: 10}
 >>> state.add_fault(Fault(kind="error", status=503, count=1, match="a.tif"))
 >>> [f.kind for f in state.take_faults("/products/a.tif")], state.faults()
 ([<FaultKind.ERROR: 'error'>], [])
@@ -49,6 +52,7 @@ class StoreState:
             self._requests = 0
             self._range_requests = 0
             self._bytes = 0
+            self._bytes_by_status: Counter[int] = Counter()
             self._by_status: Counter[int] = Counter()
             self._by_method: Counter[str] = Counter()
             self._paths: Counter[str] = Counter()
@@ -68,10 +72,11 @@ class StoreState:
         with self._lock:
             self._by_status[status] += 1
 
-    def record_bytes(self, n: int) -> None:
-        """Count ``n`` body bytes sent."""
+    def record_bytes(self, n: int, *, status: int = 0) -> None:
+        """Count ``n`` body bytes sent in an answer with ``status`` (``0``: not said)."""
         with self._lock:
             self._bytes += n
+            self._bytes_by_status[status] += n
 
     def stats(self) -> dict[str, Any]:
         """Return a snapshot of the counters.
@@ -80,6 +85,10 @@ class StoreState:
         -------
         dict
             ``requests``, ``range_requests``, ``bytes_served`` (body bytes actually sent),
+            ``bytes_by_status`` (the same, by the answers' status: ``206`` counts the bytes
+            clients asked for with ``Range``, while a ``200`` that a client abandons after its
+            headers, as GDAL does to learn a size, counts whatever the kernel's socket buffers took
+            before the client closed, which depends on the machine and its load),
             ``by_status`` (status to count), ``by_method``, ``paths`` (decoded path to count) and
             ``faults`` (kind of fault to the number of requests it was applied to).
         """
@@ -88,6 +97,7 @@ class StoreState:
                 "requests": self._requests,
                 "range_requests": self._range_requests,
                 "bytes_served": self._bytes,
+                "bytes_by_status": dict(self._bytes_by_status),
                 "by_status": dict(self._by_status),
                 "by_method": dict(self._by_method),
                 "paths": dict(self._paths),
