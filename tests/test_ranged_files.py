@@ -1,9 +1,12 @@
-"""Presigned URLs read through rasterio's opener with ranged GETs (reading/ranged_files.py), against the
-twin's store: no range-less size probe, the pixels GDAL's /vsicurl/ reads, one request per run of tiles, and
-failed fetches raised with their HTTP status."""
+"""Presigned URLs read through rasterio's opener with ranged GETs (reading/ranged_files.py, the default),
+against the twin's store: no range-less size probe, the pixels GDAL's /vsicurl/ reads, one request per run of
+tiles, failed fetches raised with their HTTP status, datasets used and closed from any thread, and the
+setting that turns them off."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,18 +15,20 @@ import numpy as np
 import pystac
 import pytest
 import rasterio
+import rasterio.warp
+from rasterio.transform import from_origin
 from rasterio.windows import Window
 
 from dinamis_widgets.reading import ranged_files
-from dinamis_widgets.reading.gdal_io import clear_gdal_cache, open_dataset
+from dinamis_widgets.reading.gdal_io import (
+    DEFAULT_GDAL_OPTIONS,
+    clear_gdal_cache,
+    close_dataset,
+    open_dataset,
+    opened_dataset,
+)
 from dinamis_widgets.signing.client import Signer
 from tests.helpers import expired_signature
-
-
-@pytest.fixture(autouse=True)
-def ranged_reads(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These reads are opt-in (``DINAMIS_RANGED_READS=1``): GDAL's ``/vsicurl/`` is the default."""
-    monkeypatch.setenv("DINAMIS_RANGED_READS", "1")
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +43,7 @@ def test_open_asks_one_ranged_get_and_reads_the_pixels_of_vsicurl(twin: Any, sce
     local = Path(twin.scenes.data_root) / urlsplit(href).path.lstrip("/")
     clear_gdal_cache()
     twin.reset_store_stats()
-    with open_dataset(url) as rdr:
+    with opened_dataset(url) as rdr:
         opened = twin.store_stats()
         assert opened["requests"] == 1 and opened["bytes_served"] <= ranged_files.HEAD_BYTES, opened
         h, w = rdr.height // 2, rdr.width
@@ -63,7 +68,7 @@ def test_a_refused_url_is_an_http_error_with_its_status(twin: Any, scene: pystac
 def test_a_fetch_failing_under_gdal_is_raised_after_the_read(twin: Any, scene: pystac.Item) -> None:
     url = Signer.from_settings().sign_url(scene.assets["multispectral"].href).href
     clear_gdal_cache()
-    with open_dataset(url) as rdr:
+    with opened_dataset(url) as rdr:
         twin.set_faults(kind="error", status=404, match="_MS.tif")
         try:
             with pytest.raises(rasterio.errors.RasterioIOError, match="HTTP response code: 404"), \
@@ -71,3 +76,73 @@ def test_a_fetch_failing_under_gdal_is_raised_after_the_read(twin: Any, scene: p
                 rdr.read([1, 4], window=Window(0, 0, rdr.width, 256))
         finally:
             twin.clear_faults()
+
+
+def _warped_sum(rdr: Any) -> float:
+    """A reprojecting read of band 1 onto a Web Mercator grid (what the live view does), summed, under the
+    reader's GDAL options (without ``GDAL_DISABLE_READDIR_ON_OPEN``, GDAL's warp looks for side-car files
+    of the dataset, which rasterio's opener answers only in the opening context)."""
+    left, bottom, right, top = rasterio.warp.transform_bounds(rdr.crs, "EPSG:3857", *rdr.bounds)
+    out = np.zeros((64, 64), "float32")
+    with rasterio.Env(**DEFAULT_GDAL_OPTIONS):
+        transform = from_origin(left, top, (right - left) / 64, (top - bottom) / 64)
+        rasterio.warp.reproject(rasterio.band(rdr, 1), out, dst_crs="EPSG:3857", dst_transform=transform)
+    return float(out.sum())
+
+
+def test_a_file_opened_in_one_thread_is_read_warped_and_closed_in_others(twin: Any,
+                                                                         scene: pystac.Item) -> None:
+    """rasterio keeps a file opener in a context variable of the thread that opened it (rasterio #3636):
+    read, warped or closed in another thread, such a dataset crashed the process (a segmentation fault in
+    the warp) or raised ``LookupError``. The reader opens each in a context of its own."""
+    url = Signer.from_settings().sign_url(scene.assets["multispectral"].href).href
+    with opened_dataset(url) as rdr:
+        expected = _warped_sum(rdr)
+    assert expected > 0
+
+    def open_() -> Any:
+        return open_dataset(url)
+
+    for _ in range(3):
+        with ThreadPoolExecutor(1) as opener, ThreadPoolExecutor(1) as reader, \
+                ThreadPoolExecutor(1) as closer:
+            rdr = opener.submit(open_).result()
+            assert reader.submit(_warped_sum, rdr).result() == expected
+            closer.submit(close_dataset, rdr).result()
+            assert rdr.closed
+
+    # many at once: datasets opened, warped and closed by whichever of four threads comes next
+    opened: list[Any] = []
+    lock = threading.Lock()
+
+    def step(i: int) -> float:
+        with lock:
+            rdr = opened.pop() if opened and i % 3 else None
+        if rdr is None:
+            rdr = open_()
+        total = _warped_sum(rdr)
+        if i % 2:
+            close_dataset(rdr)
+        else:
+            with lock:
+                opened.append(rdr)
+        return total
+
+    with ThreadPoolExecutor(4) as pool:
+        assert set(pool.map(step, range(24))) == {expected}
+    for rdr in opened:
+        close_dataset(rdr)
+
+
+def test_ranged_reads_can_be_turned_off(twin: Any, scene: pystac.Item,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``DINAMIS_RANGED_READS=0`` sends presigned URLs through GDAL's ``/vsicurl/`` (its size probe: a
+    ``GET`` without ``Range``, answered 200)."""
+    url = Signer.from_settings().sign_url(scene.assets["multispectral"].href).href
+    for setting, probes in (("0", 1), ("1", 0)):
+        monkeypatch.setenv("DINAMIS_RANGED_READS", setting)
+        clear_gdal_cache()
+        twin.reset_store_stats()
+        with opened_dataset(url) as rdr:
+            assert rdr.name.startswith("/vsicurl/") == (setting == "0"), rdr.name
+        assert twin.store_stats()["by_status"].get("200", 0) == probes, (setting, twin.store_stats())

@@ -30,7 +30,7 @@ pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
               pytest.mark.slow]
 
 VALIDITY = 2  # seconds
-LATENCY = 0.25  # seconds per request to the MS files
+LATENCY = 0.4  # seconds per request to the MS files (16 reads of few requests must outlast 1.5 x VALIDITY)
 
 
 @pytest.fixture()

@@ -22,7 +22,9 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
+import contextvars
 import itertools
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -41,22 +43,27 @@ __all__ = [
     "TileRowReads",
     "bound_gdal_cache",
     "clear_gdal_cache",
+    "close_dataset",
     "close_files",
     "count",
     "discard_files",
     "gdal_path",
     "is_read_error",
     "open_dataset",
+    "opened_dataset",
     "pooled",
     "reader_stats",
     "reset_reader_stats",
     "uncached",
 ]
 
-#: GDAL options for every read: no directory listing (a wasted, refused request on signed URLs),
-#: GDAL's own retries on 429/5xx and resets, HTTP/2 multiplexing, merged consecutive ranges.
+#: GDAL options for every read: no directory listing (a wasted, refused request on signed URLs), no
+#: side-car ``.aux.xml`` looked for (PAM: another refused request; with a file opener, a lookup that only
+#: the opening thread can answer), GDAL's own retries on 429/5xx and resets, HTTP/2 multiplexing, merged
+#: consecutive ranges.
 DEFAULT_GDAL_OPTIONS: dict[str, str] = {
     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
+    "GDAL_PAM_ENABLED": "NO",
     "GDAL_HTTP_MAX_RETRY": "5",
     "GDAL_HTTP_RETRY_DELAY": "0.5",
     "GDAL_HTTP_MULTIPLEX": "YES",
@@ -67,9 +74,13 @@ DEFAULT_GDAL_OPTIONS: dict[str, str] = {
 #: GDAL's block cache (bytes) the reader lowers the process's to (:func:`bound_gdal_cache`).
 GDAL_CACHE_BYTES = 64 * 2**20
 
-#: Loggers that quote the URLs they read (urllib3 at DEBUG: every request line, query string included).
+#: Loggers that quote the URLs they read (urllib3 at DEBUG: every request line, query string included;
+#: rasterio's file openers at DEBUG: every path they look up).
 _RASTERIO_LOGGERS = ("rasterio", "rasterio._env", "rasterio._err", "rasterio._base", "rasterio._io",
-                     "rasterio.env", "rasterio._filepath", "rasterio._warp", "urllib3.connectionpool")
+                     "rasterio.env", "rasterio._filepath", "rasterio._warp", "rasterio._vsiopener",
+                     "rasterio.io",
+                     "rasterio.session", "rasterio._features", "rasterio._transform", "rasterio.crs",
+                     "urllib3.connectionpool")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -78,7 +89,9 @@ _RASTERIO_LOGGERS = ("rasterio", "rasterio._env", "rasterio._err", "rasterio._ba
 
 
 def _install_log_masking() -> None:
-    for name in _RASTERIO_LOGGERS:
+    """Mask the records of rasterio's loggers (those named, and any other rasterio has made by now)."""
+    made = [name for name in list(logging.Logger.manager.loggerDict) if name.split(".")[0] == "rasterio"]
+    for name in {*_RASTERIO_LOGGERS, *made}:
         masked_logger(name)
 
 
@@ -232,25 +245,30 @@ def bound_gdal_cache(limit: int = GDAL_CACHE_BYTES) -> None:
 
 
 def _ranged_reads() -> bool:
-    """Whether presigned URLs are read through :mod:`.ranged_files` (``DINAMIS_RANGED_READS=1``).
+    """Whether presigned URLs are read through :mod:`.ranged_files` (the default; ``DINAMIS_RANGED_READS=0``
+    in the environment sends them through GDAL's ``/vsicurl/`` instead).
 
-    Off by default: rasterio's Python file openers are not thread-safe yet (their registry is a context
-    variable of the thread that opened the file, rasterio issue #3636). The reader's pool hands a dataset
-    to whichever thread reads next, and closing or warping it from another thread than the one that
-    opened it raised ``LookupError`` and crashed the process in a reprojecting read (the live view's
-    test). Decision record 0008 says what the ranged reads save (the size probe: AOI bytes 1.06 -> 1.014).
+    Decision record 0008 says what the ranged reads save: GDAL's size probe of a presigned URL, a ``GET``
+    without ``Range`` that it cuts once the headers are in (2 km AOI: 1.06 -> 1.014 x its tiles' bytes).
     """
-    return os.environ.get("DINAMIS_RANGED_READS", "") not in ("", "0")
+    return os.environ.get("DINAMIS_RANGED_READS", "1").strip().lower() not in ("0", "no", "false", "off")
+
+
+#: The context each opener-backed dataset was opened in (by ``id``), where it must be closed.
+_opener_contexts: dict[int, contextvars.Context] = {}
+_contexts_lock = threading.Lock()
 
 
 def open_dataset(url: str, level: int = 0) -> Any:
     """Open ``url`` (signed or not) with rasterio, unshared, at ``level`` (0 full resolution, ``k + 1``
-    overview ``k``).
+    overview ``k``); close it with :func:`close_dataset` (or open it with :func:`opened_dataset`).
 
-    URLs are read through GDAL (``/vsicurl/`` for http(s)); with ``DINAMIS_RANGED_READS=1`` a presigned
-    URL is read through :mod:`.ranged_files` instead (rasterio's ``opener=``: no size probe, one ranged
-    ``GET`` for the header, one per run of contiguous tiles; not thread-safe yet, see
-    :func:`_ranged_reads`).
+    URLs are read through GDAL (``/vsicurl/`` for http(s)), except presigned URLs, read through
+    :mod:`.ranged_files` unless ``DINAMIS_RANGED_READS=0`` (rasterio's ``opener=``: no size probe, one
+    ranged ``GET`` for the header, one per run of contiguous tiles). rasterio registers a file opener in a
+    context variable (``contextvars``) of the opening thread and looks it up again when the dataset is
+    closed; each such dataset is therefore opened in a context of its own, which
+    :func:`close_dataset` enters again, from whichever thread closes it.
 
     Raises
     ------
@@ -263,8 +281,14 @@ def open_dataset(url: str, level: int = 0) -> Any:
         kwargs["overview_level"] = level - 1
     if ranged_files.is_presigned(url) and _ranged_reads():
         ranged_files.file_size(url)  # one ranged GET (the header): its error is the open's, with its status
-        with ranged_files.checked():
-            return rasterio.open(url, "r", opener=ranged_files.RangedFiles(url), **kwargs)
+        context = contextvars.Context()
+        # no side-car looked for, now or later: GDAL would ask the opener from the reading thread
+        no_side_cars = {"GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR", "GDAL_PAM_ENABLED": "NO"}
+        with ranged_files.checked(), rasterio.Env(**no_side_cars):
+            rdr = context.run(rasterio.open, url, "r", opener=ranged_files.RangedFiles(url), **kwargs)
+        with _contexts_lock:
+            _opener_contexts[id(rdr)] = context
+        return rdr
     path = gdal_path(url)
     rdr = rasterio.open(path, "r", **kwargs)
     if path.startswith("/vsicurl/"):
@@ -277,9 +301,26 @@ def open_dataset(url: str, level: int = 0) -> Any:
     return rdr
 
 
-def _close(rdr: Any) -> None:
+def close_dataset(rdr: Any) -> None:
+    """Close a dataset of :func:`open_dataset`, from any thread (an opener-backed one in the context it
+    was opened in); errors of the close are dropped."""
+    with _contexts_lock:
+        context = _opener_contexts.pop(id(rdr), None)
     with contextlib.suppress(Exception):
-        rdr.close()
+        if context is None:
+            rdr.close()
+        else:
+            context.run(rdr.close)
+
+
+@contextlib.contextmanager
+def opened_dataset(url: str, level: int = 0) -> Iterator[Any]:
+    """:func:`open_dataset` as a context manager: the dataset is closed (:func:`close_dataset`) on exit."""
+    rdr = open_dataset(url, level)
+    try:
+        yield rdr
+    finally:
+        close_dataset(rdr)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -320,7 +361,7 @@ class _HandlePool:
             if ok:
                 self._give(key, rdr)
             else:
-                _close(rdr)
+                close_dataset(rdr)
 
     def _take(self, key: _PoolKey) -> Any | None:
         with self._lock:
@@ -343,14 +384,14 @@ class _HandlePool:
                 _, evicted = self._idle.popitem(last=False)
                 stale.extend(evicted)
         for r in stale:
-            _close(r)
+            close_dataset(r)
 
     def discard(self, uri: str) -> None:
         """Close the idle handles of ``uri`` (after a failed read)."""
         with self._lock:
             dropped = [v for k in [k for k in self._idle if k[0] == uri] for v in self._idle.pop(k)]
         for r in dropped:
-            _close(r)
+            close_dataset(r)
 
     def clear(self) -> None:
         """Close every idle handle."""
@@ -358,7 +399,7 @@ class _HandlePool:
             dropped = [r for v in self._idle.values() for r in v]
             self._idle.clear()
         for r in dropped:
-            _close(r)
+            close_dataset(r)
 
     def forget(self) -> None:
         """Drop every handle without closing it (in a forked child, the parent owns them)."""

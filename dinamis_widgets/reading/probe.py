@@ -22,7 +22,7 @@ import rasterio
 
 from ..errors import LoadError, mask_signatures
 from .driver import ReadConfig
-from .gdal_io import count, is_read_error, open_dataset
+from .gdal_io import count, is_read_error, opened_dataset
 
 __all__ = ["FileFacts", "probe_files"]
 
@@ -50,7 +50,7 @@ def _probe(href: str, config: ReadConfig) -> FileFacts:
     url = config.get_signer().resign_url(href, config.validity).href
     with rasterio.Env(**config.env):
         try:
-            with open_dataset(url) as rdr:
+            with opened_dataset(url) as rdr:
                 facts = FileFacts(int(rdr.count), tuple(str(d) for d in rdr.dtypes),
                                   None if rdr.nodata is None else float(rdr.nodata), _crs_text(rdr.crs),
                                   (int(rdr.height), int(rdr.width)),

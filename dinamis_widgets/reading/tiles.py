@@ -21,7 +21,7 @@ from odc.geo.geobox import GeoBox
 from odc.loader import RasterLoadParams
 
 from .driver import ReadConfig, open_for_read
-from .gdal_io import open_dataset
+from .gdal_io import close_dataset, open_dataset
 
 __all__ = ["GDAL_CHUNK", "TileIndex"]
 
@@ -68,8 +68,7 @@ class TileIndex:
     def close(self) -> None:
         """Close the files opened."""
         for rdr in self._readers.values():
-            with contextlib.suppress(Exception):
-                rdr.close()
+            close_dataset(rdr)
         self._readers.clear()
 
     @property
