@@ -147,3 +147,21 @@ def test_gihs_and_errors() -> None:
         pansharpen(ds, "pca")  # type: ignore[arg-type]
     with pytest.raises(KeyError, match="pan"):
         pansharpen(ds.drop_vars("pan"))
+
+
+def test_normalized_difference_by_row_blocks_equals_the_formula() -> None:
+    """The kernel makes the sum a block of rows at a time (bounded temporaries): the same values, exactly,
+    as ``(a - b) / (a + b)``, with NaN where ``a + b == 0``, on shapes that do and do not fill the blocks."""
+    from dinamis_widgets.analysis.indices import _nd
+
+    rng = np.random.default_rng(0)
+    for shape in [(1, 700, 900), (3000,), (2, 1, 5), (1, 2049, 257)]:
+        a = rng.integers(0, 50, shape).astype("float32")
+        b = rng.integers(0, 50, shape).astype("float32")
+        a.flat[::3], b.flat[::3] = 0, 0  # sums of zero: NaN
+        with np.errstate(divide="ignore", invalid="ignore"):
+            expected = (a - b) / (a + b)
+            expected[(a + b) == 0] = np.nan
+            got = _nd(a.copy(), b.copy())
+        np.testing.assert_array_equal(got, expected)
+        assert np.isnan(got).any() and got.dtype == np.float32

@@ -72,7 +72,7 @@ DEFAULT_GDAL_OPTIONS: dict[str, str] = {
 }
 
 #: GDAL's block cache (bytes) the reader lowers the process's to (:func:`bound_gdal_cache`).
-GDAL_CACHE_BYTES = 64 * 2**20
+GDAL_CACHE_BYTES = 16 * 2**20
 
 #: Loggers that quote the URLs they read (urllib3 at DEBUG: every request line, query string included;
 #: rasterio's file openers at DEBUG: every path they look up).
