@@ -267,8 +267,10 @@ def open_dataset(url: str, level: int = 0) -> Any:
     :mod:`.ranged_files` unless ``DINAMIS_RANGED_READS=0`` (rasterio's ``opener=``: no size probe, one
     ranged ``GET`` for the header, one per run of contiguous tiles). rasterio registers a file opener in a
     context variable (``contextvars``) of the opening thread and looks it up again when the dataset is
-    closed; each such dataset is therefore opened in a context of its own, which
-    :func:`close_dataset` enters again, from whichever thread closes it.
+    closed, or when GDAL looks for a side-car file (rasterio issue #3636); each such dataset is therefore
+    opened in a context of its own, which :func:`close_dataset` enters again from whichever thread
+    closes it, and without side-car lookups (``GDAL_DISABLE_READDIR_ON_OPEN=EMPTY_DIR``,
+    ``GDAL_PAM_ENABLED=NO``), which GDAL would otherwise make later, from the thread that reads.
 
     Raises
     ------
