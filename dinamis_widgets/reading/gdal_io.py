@@ -57,10 +57,8 @@ __all__ = [
     "uncached",
 ]
 
-#: GDAL options for every read: no directory listing (a wasted, refused request on signed URLs), no
-#: side-car ``.aux.xml`` looked for (PAM: another refused request; with a file opener, a lookup that only
-#: the opening thread can answer), GDAL's own retries on 429/5xx and resets, HTTP/2 multiplexing, merged
-#: consecutive ranges.
+#: GDAL options for every read: no directory listing, no side-car ``.aux.xml`` looked for (refused requests on
+#: signed URLs), GDAL's own retries on 429/5xx and resets, HTTP/2 multiplexing, merged consecutive ranges.
 DEFAULT_GDAL_OPTIONS: dict[str, str] = {
     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
     "GDAL_PAM_ENABLED": "NO",
