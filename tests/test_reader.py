@@ -20,7 +20,7 @@ from dinamis_widgets.reading.loading import load
 from dinamis_widgets.reading.planning import plan
 from dinamis_widgets.signing.registry import get_signer
 from dinamis_widgets.twin.scenes import expected_ndvi
-from tests.helpers import ranged_bytes
+from tests.helpers import bytes_served_by
 
 pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning:odc.geo.*")]
@@ -32,14 +32,6 @@ def _ndvi(red: np.ndarray, nir: np.ndarray) -> np.ndarray:
     ok = (red > 0) & (nir > 0)
     out[ok] = (nir[ok] - red[ok]) / (nir[ok] + red[ok])
     return out
-
-
-def _bytes_of(twin: Any, ds: Any, scheduler: str) -> int:
-    """Bytes fetched by computing ``ds``, with GDAL's cache warm for headers only (as after a plan)."""
-    twin.reset_store_stats()
-    with dask.config.set(scheduler=scheduler):
-        ds.compute()
-    return ranged_bytes(twin.store_stats())
 
 
 def test_graph_shares_one_read_per_asset_and_chunk(twin: Any, spot: pystac.Item) -> None:
@@ -63,7 +55,7 @@ def test_plan_knows_the_shared_reads_the_driver_emitted(twin: Any, spot: pystac.
 def test_each_tile_is_fetched_once(twin: Any, spot: pystac.Item, scheduler: str) -> None:
     clear_gdal_cache()
     minimal = plan([spot], bands=["red", "nir"], chunks=256).tile_bytes  # also opens the file once
-    mine = _bytes_of(twin, load([spot], bands=["red", "nir"], chunks=256), scheduler)
+    mine = bytes_served_by(twin, load([spot], bands=["red", "nir"], chunks=256), scheduler)
     assert 0.99 <= mine / minimal <= 1.1, mine / minimal
 
 

@@ -90,24 +90,25 @@ def _apply(kernel: Callable[..., np.ndarray], bands: list[xr.DataArray], name: s
 _ND_BLOCK = 1 << 19
 
 
+def _nd_into(a: np.ndarray, b: np.ndarray) -> None:
+    """``a`` becomes ``(a - b) / (a + b)``, NaN where ``a + b == 0``."""
+    den = a + b
+    np.subtract(a, b, out=a)
+    np.divide(a, den, out=a)
+    a[den == 0] = np.nan
+
+
 def _nd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     # ``a`` and ``b`` are the kernel's own float copies (``_as_float``): the difference is computed in place
     # in ``a``, and the sum a block of rows at a time, so that a chunk needs no third chunk-sized float
     # array at its peak (two chunks of 2048 x 2048 at once: 32 MB less); values are those of (a-b)/(a+b).
     if a.shape != b.shape or a.ndim == 0 or not (a.flags.c_contiguous and b.flags.c_contiguous):
-        den = a + b
-        np.subtract(a, b, out=a)
-        np.divide(a, den, out=a)
-        a[den == 0] = np.nan
+        _nd_into(a, b)
         return a
     rows_a, rows_b = a.reshape(-1, a.shape[-1]), b.reshape(-1, b.shape[-1])
     step = max(1, _ND_BLOCK // max(1, a.shape[-1]))
     for start in range(0, rows_a.shape[0], step):
-        ra, rb = rows_a[start:start + step], rows_b[start:start + step]
-        den = ra + rb
-        np.subtract(ra, rb, out=ra)
-        np.divide(ra, den, out=ra)
-        ra[den == 0] = np.nan
+        _nd_into(rows_a[start:start + step], rows_b[start:start + step])
     return a
 
 

@@ -282,9 +282,9 @@ def open_dataset(url: str, level: int = 0) -> Any:
     if ranged_files.is_presigned(url) and _ranged_reads():
         ranged_files.file_size(url)  # one ranged GET (the header): its error is the open's, with its status
         context = contextvars.Context()
-        # no side-car looked for, now or later: GDAL would ask the opener from the reading thread
-        no_side_cars = {"GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR", "GDAL_PAM_ENABLED": "NO"}
-        with ranged_files.checked(), rasterio.Env(**no_side_cars):
+        # the reader's options (no side-car looked for, now or later: GDAL would ask the opener from the
+        # reading thread), whether or not the caller set them
+        with ranged_files.checked(), rasterio.Env(**DEFAULT_GDAL_OPTIONS):
             rdr = context.run(rasterio.open, url, "r", opener=ranged_files.RangedFiles(url), **kwargs)
         with _contexts_lock:
             _opener_contexts[id(rdr)] = context
