@@ -4,6 +4,7 @@ has one source of truth."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -215,3 +216,30 @@ def test_the_map_selection_and_the_cards_are_one_state(twin: Any) -> None:
     assert ex.wait(60)
     assert second not in ex.results.ids
     assert ex.map.selected_id == "" and ex.results_list.selected_id == ""
+
+
+def test_wait_sees_a_task_started_by_another_task_result() -> None:
+    """A connection's result starts the criteria's reading: `wait` returns only once that one is applied too,
+    however the threads interleave (a thread not yet started used to be pruned as finished)."""
+    runner = TaskRunner(StatusBar(lang="en"))
+    stop = threading.Event()
+
+    def poll() -> None:  # another caller asking about the runner, as a second panel or a progress bar would
+        while not stop.is_set():
+            _ = runner.idle
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    try:
+        for i in range(200):
+            applied: list[int] = []
+
+            def chain(value: int, seen: list[int] = applied) -> None:
+                runner.run(lambda: value, on_done=seen.append)
+
+            runner.run(functools.partial(int, i), on_done=chain)
+            assert runner.wait(10)
+            assert applied == [i], f"run {i}: wait returned before the second task's result was applied"
+    finally:
+        stop.set()
+        poller.join()

@@ -490,10 +490,10 @@ class SearchPanel(widgets.VBox):
         Both runners share the kernel's loop: applying one's result may start the other's next task (a
         connection starts reading the criteria), so they are waited for until neither has work left.
         """
-        deadline = time.monotonic() + timeout
+        deadline, runners = time.monotonic() + timeout, (self._tasks, self._search_tasks)
         while True:
-            for runner in (self._tasks, self._search_tasks):
+            for runner in runners:
                 if not runner.wait(max(0.0, deadline - time.monotonic())):
-                    return False
-            if self._tasks.idle and self._search_tasks.idle:
+                    return False  # below: a result handed to the loop but not yet applied is work left
+            if all(r.idle and not (r.loop.on_loop_thread and r.loop.pending) for r in runners):
                 return True

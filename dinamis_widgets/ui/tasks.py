@@ -274,9 +274,9 @@ class TaskRunner:
                 self.loop.post(finish)
 
         thread = threading.Thread(target=target, name=f"{self.name}-{generation}", daemon=True)
-        with self._lock:
+        with self._lock:  # started under the lock: a thread not yet started is not alive, and would be pruned
             self._threads = [th for th in self._threads if th.is_alive()] + [thread]
-        thread.start()
+            thread.start()
         return thread
 
     def wait(self, timeout: float = 60.0) -> bool:
