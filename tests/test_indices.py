@@ -149,19 +149,27 @@ def test_gihs_and_errors() -> None:
         pansharpen(ds.drop_vars("pan"))
 
 
-def test_normalized_difference_by_row_blocks_equals_the_formula() -> None:
-    """The kernel makes the sum a block of rows at a time (bounded temporaries): the same values, exactly,
-    as ``(a - b) / (a + b)``, with NaN where ``a + b == 0``, on shapes that do and do not fill the blocks."""
-    from dinamis_widgets.analysis.indices import _nd
-
+def test_indices_by_row_blocks_equal_the_formula() -> None:
+    """The kernels run a block of rows at a time (bounded temporaries): the same values, exactly, as the
+    formula on whole float arrays, with NaN where ``nir + red == 0`` and on nodata, on shapes that do and do
+    not fill the blocks, and on arrays that are not contiguous."""
     rng = np.random.default_rng(0)
-    for shape in [(1, 700, 900), (3000,), (2, 1, 5), (1, 2049, 257)]:
-        a = rng.integers(0, 50, shape).astype("float32")
-        b = rng.integers(0, 50, shape).astype("float32")
-        a.flat[::3], b.flat[::3] = 0, 0  # sums of zero: NaN
+    for shape in [(1, 700, 900), (3000,), (2, 1, 5), (1, 2049, 257), (600, 1100)]:
+        nir = rng.integers(0, 50, shape).astype("uint16")
+        red = rng.integers(0, 50, shape).astype("uint16")
+        nir.flat[::3], red.flat[::3] = 0, 0  # sums of zero: NaN
+        red.flat[1::7] = 65535  # nodata
+        if len(shape) == 2:
+            nir, red = nir.T, red.T  # views, not contiguous
+        dims = [f"d{i}" for i in range(nir.ndim)]
+        ds = xr.Dataset({"nir": (dims, nir), "red": (dims, red, {"nodata": 65535})})
+        a, b = nir.astype("float32"), red.astype("float32")
+        b[red == 65535] = np.nan
         with np.errstate(divide="ignore", invalid="ignore"):
             expected = (a - b) / (a + b)
             expected[(a + b) == 0] = np.nan
-            got = _nd(a.copy(), b.copy())
+            savi_expected = ((1.5 * (a * 1e-4 - b * 1e-4)) / (a * 1e-4 + b * 1e-4 + 0.5)).astype("float32")
+        got = ndvi(ds).values
         np.testing.assert_array_equal(got, expected)
         assert np.isnan(got).any() and got.dtype == np.float32
+        np.testing.assert_allclose(savi(ds, scale=1e-4).values, savi_expected, rtol=1e-6)
