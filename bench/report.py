@@ -17,6 +17,13 @@ SKIP_NOTES = {
 }
 
 
+
+def _chunks_text(spec: dict[str, Any]) -> str:
+    if spec.get("toolkit_chunk", spec["chunk"]) is None:
+        return (f"{spec['chunk']} px for the peers, the toolkit's default for dw.load (bands of whole rows, "
+                "512 px tall)")
+    return f"{spec['chunk']} px"
+
 def one_line(run: dict[str, Any]) -> str:
     """A progress line for one run."""
     head = f"{run.get('case')}/{run.get('method', '-')}"
@@ -201,7 +208,7 @@ def markdown(results: dict[str, Any]) -> str:
         + ", ".join(f"{k} {val}" for k, val in v.items()) + ".", "",
         f"Scene `{spec['item_id']}`: {rows} x {cols} pixels of {spec['resolution']:g} m, "
         f"{spec['file_bytes']:,} bytes, tiles {spec['tile']} px, {spec['interleave']} interleave, overviews "
-        f"{spec['overview_factors']}; chunks {spec['chunk']}, {spec['threads']} threads.", "",
+        f"{spec['overview_factors']}; chunks {_chunks_text(spec)}, {spec['threads']} threads.", "",
         "## Targets (ratios in the same run)", "", "```", targets_text(s), "```", "",
     ]
     for case in READ_CASES:

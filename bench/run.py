@@ -84,7 +84,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="comma-separated cases")
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated read methods")
     parser.add_argument("--no-latency", action="store_true", help="skip the runs with 20 ms of latency")
-    parser.add_argument("--chunk", type=int, default=2048)
+    parser.add_argument("--chunk", type=int, default=None,
+                        help="chunk side for every method (default: 2048 for the peers, the toolkit's own "
+                             "default chunks for dw.load)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", default=str(HERE.parent / "BENCHMARKS.md"), help="the report (Markdown)")
     parser.add_argument("--json", default=None, help="also write the raw results here")
@@ -102,7 +104,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     started = time.time()
     runs: list[dict[str, Any]] = []
     with twin_mod.start(scene_set=scenes) as twin, tempfile.TemporaryDirectory() as tmp:
-        spec = build_spec(twin, args.chunk, args.threads)
+        spec = build_spec(twin, args.chunk or 2048, args.threads)
+        spec["toolkit_chunk"] = args.chunk
         spec_path = Path(tmp) / "spec.json"
         spec_path.write_text(json.dumps(spec))
         extra: dict[str, Any] = {}

@@ -40,7 +40,9 @@ def _dinamis(spec: dict[str, Any], case: dict[str, Any]) -> Result:
     import dinamis_widgets as dw
 
     item = pystac.Item.from_dict(spec["item"])
-    kw: dict[str, Any] = {"chunks": spec["chunk"]}
+    kw: dict[str, Any] = {}
+    if spec.get("toolkit_chunk", spec["chunk"]) is not None:  # else the toolkit's default chunks
+        kw["chunks"] = spec.get("toolkit_chunk", spec["chunk"])
     if case.get("geojson"):
         kw["aoi"] = case["geojson"]
     if case.get("resolution"):

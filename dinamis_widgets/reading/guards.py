@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import CubeTooLargeError, InputError
+from .options import DEFAULT_CHUNK, default_chunks
 from .sizes import format_bytes
 
 __all__ = ["MAX_CHUNKS", "MAX_CUBE_BYTES", "CubeEstimate", "check_extent", "max_cube_bytes"]
@@ -120,9 +121,9 @@ def check_extent(parsed: Sequence[Any], bands: Sequence[str], kwargs: Mapping[st
     dtype = kwargs.get("dtype")
     dtypes = list(dtype.values()) if isinstance(dtype, Mapping) else [dtype or "uint16"]
     itemsize = max(np.dtype(d).itemsize for d in dtypes)
-    chunks = kwargs.get("chunks") or {}
+    chunks = kwargs.get("chunks") or default_chunks(ny, nx)
     steps = _time_steps(parsed, kwargs.get("groupby", "solar_day"))
-    cy, cx = (chunks.get(k, 2048) for k in ("y", "x"))
+    cy, cx = (chunks.get(k, DEFAULT_CHUNK) for k in ("y", "x"))
     n_chunks = (math.ceil(ny / (cy if cy > 0 else ny or 1)) * math.ceil(nx / (cx if cx > 0 else nx or 1))
                 * steps * len(bands))
     estimate = CubeEstimate(crs_text, (steps, ny, nx), res, len(bands), itemsize, n_chunks)

@@ -71,7 +71,15 @@ from ..signing.registry import get_signer
 from ..signing.urls import is_signed
 from .guards import check_extent
 from .items import ItemBands, aoi_geometry, as_items, clip_to_items, signable_only
-from .options import LoadArguments, LoadOptions, check_arguments, check_values, norm_bands, norm_chunks
+from .options import (
+    LoadArguments,
+    LoadOptions,
+    check_arguments,
+    check_values,
+    default_chunks,
+    norm_bands,
+    norm_chunks,
+)
 
 if TYPE_CHECKING:
     import pystac
@@ -216,7 +224,7 @@ def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
         warnings.warn(text, NoMaskWarning, stacklevel=3)
     kwargs: dict[str, Any] = {
         "groupby": groupby,
-        "chunks": norm_chunks(arguments.get("chunks")),
+        "chunks": norm_chunks(arguments["chunks"]) if arguments.get("chunks") is not None else None,
         "resampling": dict(opts.resampling) if isinstance(opts.resampling, Mapping) else opts.resampling,
         "fail_on_error": opts.fail_on_error,
         "use_overviews": opts.use_overviews,
@@ -239,7 +247,9 @@ def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
     aoi_geom = clip_to_items(aoi_geometry(aoi), its) if aoi is not None else None
     if aoi_geom is not None:
         kwargs["geopolygon"] = aoi_geom
-    check_extent(parsed.parsed, names, kwargs, limit=opts.max_cube_bytes)
+    estimate = check_extent(parsed.parsed, names, kwargs, limit=opts.max_cube_bytes)
+    if kwargs["chunks"] is None:  # none named: row bands of the output grid (or squares where it is wide)
+        kwargs["chunks"] = default_chunks(*estimate.shape[1:]) if estimate is not None else norm_chunks(None)
     band_plan = parsed.band_plan(names)
     driver = SigningReaderDriver(config, band_plan, finishing if finishing.to_float else None)
     sources = resolution.describe()
@@ -304,8 +314,9 @@ def load(items: Any, bands: str | Sequence[str] | None = None,
     crs
         Output CRS (``"EPSG:32630"``...); default: the items' most common CRS.
     chunks
-        Chunk side in pixels, or ``{"x": .., "y": .., "time": ..}``; default 2048 (a multiple of the
-        files' 256-pixel tiles).
+        Chunk side in pixels, or ``{"x": .., "y": .., "time": ..}``; default: bands of whole rows, 512
+        pixels tall (two rows of the files' 256-pixel tiles), or 2048-pixel squares for grids wider than
+        16384 pixels (:func:`~.options.default_chunks`).
     groupby
         ``"solar_day"`` (default: one time step per day, items of a day mosaicked), ``"time"``, ``"id"``,
         a property name or a callable (as odc-stac).

@@ -36,6 +36,7 @@ __all__ = [
     "Resolution",
     "check_arguments",
     "check_values",
+    "default_chunks",
     "norm_bands",
     "norm_chunks",
 ]
@@ -44,8 +45,13 @@ __all__ = [
 COMMON_NAMES = ("coastal", "blue", "green", "red", "rededge", "nir", "pan")
 #: Bands loaded when none are asked.
 DEFAULT_BANDS = ("red", "green", "blue", "nir")
-#: Default chunk side, in output pixels (a multiple of the 256-pixel tiles of the COGs).
+#: Default chunk side, in output pixels (a multiple of the 256-pixel tiles of the COGs), where row bands
+#: (:func:`default_chunks`) would be too wide.
 DEFAULT_CHUNK = 2048
+#: Height of the default row bands, in output pixels: two tile rows of 256-pixel tiles, one of 512.
+ROW_BAND = 512
+#: Most pixels of a default row band: twice those of a DEFAULT_CHUNK square (grids up to 16384 wide).
+_CHUNK_PIXELS = 2 * DEFAULT_CHUNK * DEFAULT_CHUNK
 
 Resolution = float | int | tuple[float, float] | Literal["ms", "pan"]
 
@@ -203,6 +209,31 @@ def norm_bands(bands: str | Sequence[str] | None, band_map: Mapping[str, Any] | 
     if not out:
         raise LoadError(f"No band asked: choose among {', '.join(COMMON_NAMES)}.")
     return out
+
+
+def default_chunks(height: int, width: int) -> dict[str, int]:
+    """The chunks of a load that names none, for an output grid of ``height`` x ``width`` pixels.
+
+    Bands of whole rows, :data:`ROW_BAND` tall (taller for narrow grids, up to a
+    :data:`DEFAULT_CHUNK` square's pixels), when a row band holds at most twice a square's pixels;
+    :data:`DEFAULT_CHUNK` squares otherwise. A COG stores its tiles row by row, so a row band is one
+    contiguous run of the file: one request, each tile decoded once, and nothing shared with the chunks
+    beside it, which squares need (they hold the decoded rows a row of squares crosses until all of
+    them are made). A whole-scene reduction then peaks at about half the memory (docs/decisions/0008).
+
+    Examples
+    --------
+    >>> default_chunks(10000, 10000)  # a SPOT scene: 20 bands of 512 rows
+    {'time': 1, 'y': 512, 'x': 10000}
+    >>> default_chunks(1333, 1333)    # a small area: one chunk
+    {'time': 1, 'y': 1333, 'x': 1333}
+    >>> default_chunks(50000, 40000)  # a wide mosaic: squares
+    {'time': 1, 'y': 2048, 'x': 2048}
+    """
+    if width <= 0 or height <= 0 or width * ROW_BAND > _CHUNK_PIXELS:
+        return norm_chunks(None)
+    rows = max(ROW_BAND, DEFAULT_CHUNK * DEFAULT_CHUNK // width // ROW_BAND * ROW_BAND)
+    return {"time": 1, "y": min(rows, height), "x": width}
 
 
 def norm_chunks(chunks: int | Mapping[str, int] | None) -> dict[str, int]:
