@@ -94,7 +94,7 @@ def _by_row_blocks(kernel: Callable[..., np.ndarray], arrays: list[np.ndarray], 
 
     The indices are per pixel, so a chunk's result is the only chunk-sized array made: the float copies
     of the bands and the kernel's temporaries are those of a block (a 512 x 10000 chunk of two bands:
-    20 MB at its peak instead of 60 MB, with each of the scheduler's threads holding one). Arrays that do
+    20 MB at its peak instead of 40 MB, with each of the scheduler's threads holding one). Arrays that do
     not share one shape (broadcasting) are computed whole.
     """
     shape = arrays[0].shape

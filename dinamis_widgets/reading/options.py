@@ -219,21 +219,22 @@ def default_chunks(height: int, width: int) -> dict[str, int]:
     :data:`DEFAULT_CHUNK` squares otherwise. A COG stores its tiles row by row, so a row band is one
     contiguous run of the file: one request, each tile decoded once, and nothing shared with the chunks
     beside it, which squares need (they hold the decoded rows a row of squares crosses until all of
-    them are made). A whole-scene reduction then peaks at about half the memory (docs/decisions/0008).
+    them are made). A whole-scene NDVI mean of the bench scene peaks at 361 MB instead of 465, in less
+    time (docs/decisions/0008). ``x`` is ``-1`` (the whole width, whatever the grid odc-stac makes).
 
     Examples
     --------
     >>> default_chunks(10000, 10000)  # a SPOT scene: 20 bands of 512 rows
-    {'time': 1, 'y': 512, 'x': 10000}
+    {'time': 1, 'y': 512, 'x': -1}
     >>> default_chunks(1333, 1333)    # a small area: one chunk
-    {'time': 1, 'y': 1333, 'x': 1333}
+    {'time': 1, 'y': 1333, 'x': -1}
     >>> default_chunks(50000, 40000)  # a wide mosaic: squares
     {'time': 1, 'y': 2048, 'x': 2048}
     """
     if width <= 0 or height <= 0 or width * ROW_BAND > _CHUNK_PIXELS:
         return norm_chunks(None)
     rows = max(ROW_BAND, DEFAULT_CHUNK * DEFAULT_CHUNK // width // ROW_BAND * ROW_BAND)
-    return {"time": 1, "y": min(rows, height), "x": width}
+    return {"time": 1, "y": min(rows, height), "x": -1}
 
 
 def norm_chunks(chunks: int | Mapping[str, int] | None) -> dict[str, int]:
