@@ -17,12 +17,12 @@ SKIP_NOTES = {
 }
 
 
-
 def _chunks_text(spec: dict[str, Any]) -> str:
     if spec.get("toolkit_chunk", spec["chunk"]) is None:
         return (f"{spec['chunk']} px for the peers, the toolkit's default for dw.load (bands of whole rows, "
                 "512 px tall)")
     return f"{spec['chunk']} px"
+
 
 def one_line(run: dict[str, Any]) -> str:
     """A progress line for one run."""

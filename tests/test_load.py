@@ -15,7 +15,7 @@ import pytest
 from dinamis_widgets.errors import LoadError, NotSignableError, QueryError
 from dinamis_widgets.reading.gdal_io import clear_gdal_cache
 from dinamis_widgets.reading.loading import load
-from dinamis_widgets.reading.options import LoadOptions
+from dinamis_widgets.reading.options import LoadOptions, default_chunks
 from dinamis_widgets.reading.planning import plan
 from dinamis_widgets.signing.client import Signer
 from dinamis_widgets.signing.dispatch import sign
@@ -168,6 +168,27 @@ def test_resolution_names_and_chunks(twin: Any, spot: list[pystac.Item]) -> None
     pan = load(spot[:1], bands=["red", "pan"], resolution="pan", chunks=512)
     assert ms.odc.geobox.resolution.x == 6.0 and pan.odc.geobox.resolution.x == 1.5
     assert pan.red.chunks is not None and pan.red.chunks[1][0] == 512
+
+
+def test_default_chunks_are_bands_of_whole_rows(twin: Any, spot: list[pystac.Item]) -> None:
+    """Without ``chunks``, the cube is cut into bands of whole rows (one contiguous run of each COG), 512 rows
+    tall where the grid is wide, taller where it is narrow (up to a 2048 x 2048 square's pixels); the plan
+    says the same; chunks given are kept."""
+    for resolution in ("ms", "pan", 0.5):  # 500, 2000 and 6000 pixels wide
+        ds = load(spot[:1], bands=["red", "nir"], resolution=resolution)
+        ny, nx = ds.sizes["y"], ds.sizes["x"]
+        assert ds.red.chunks is not None
+        _, ys, xs = ds.red.chunks
+        assert xs == (nx,), "one chunk across the whole width"
+        assert sum(ys) == ny and set(ys[:-1]) <= {ys[0]}
+        assert ys[0] == min(ny, max(512, 2048 * 2048 // nx // 512 * 512))  # a multiple of 512, or all rows
+        p = plan(spot[:1], bands=["red", "nir"], resolution=resolution)
+        assert p.chunks[1:] == (ys[0], nx)
+    fine = load(spot[:1], bands=["red", "nir"], resolution=0.5)  # wide: 512-row bands
+    assert fine.red.chunks is not None and fine.red.chunks[1][0] == 512 and len(fine.red.chunks[1]) > 1
+    squares = load(spot[:1], bands=["red", "nir"], resolution="pan", chunks=1024)
+    assert squares.red.chunks is not None and squares.red.chunks[2][0] == 1024
+    assert default_chunks(1000, 20000) == {"time": 1, "y": 2048, "x": 2048}  # too wide for row bands
 
 
 def test_overviews_are_read_at_coarse_resolution(twin: Any, spot: list[pystac.Item]) -> None:
