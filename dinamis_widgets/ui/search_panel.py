@@ -494,6 +494,6 @@ class SearchPanel(widgets.VBox):
         while True:
             for runner in runners:
                 if not runner.wait(max(0.0, deadline - time.monotonic())):
-                    return False  # below: a result handed to the loop but not yet applied is work left
-            if all(r.idle and not (r.loop.on_loop_thread and r.loop.pending) for r in runners):
+                    return False
+            if all(r.settled for r in runners):
                 return True

@@ -205,6 +205,14 @@ class TaskRunner:
         :attr:`running` counts those too; :meth:`wait` applies them)."""
         return not self._alive()
 
+    @property
+    def settled(self) -> bool:
+        """Whether no task's thread is running and, on the loop's thread, no result of theirs waits to be
+        applied (as :meth:`wait` leaves it; from another thread, only the threads count). A waiter for
+        several runners sharing the loop checks it after waiting for each: one's result may start
+        another's task."""
+        return self.idle and not (self.loop.on_loop_thread and self.loop.pending)
+
     def _alive(self) -> list[threading.Thread]:
         with self._lock:
             self._threads = [th for th in self._threads if th.is_alive()]
