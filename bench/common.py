@@ -87,3 +87,10 @@ def forget_remote_files(urls: list[str]) -> None:
 def emit(result: dict[str, Any]) -> None:
     """Print a case's result: one JSON line, the last of the output."""
     print(json.dumps(result), flush=True)
+
+
+def toolkit_chunk(spec: dict[str, Any]) -> int | None:
+    """The chunk side ``dw.load`` is given in the bench; None: its own default chunks. Specs written
+    before the toolkit had defaults of its own gave every method ``spec["chunk"]``."""
+    value = spec.get("toolkit_chunk", spec["chunk"])
+    return None if value is None else int(value)

@@ -9,6 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script, as run.py
+
+from bench.common import toolkit_chunk
+
 READ_CASES = ("aoi", "scene", "coarse")
 CASE_TITLES = {"aoi": "2 km AOI, NDVI", "scene": "whole scene, NDVI mean", "coarse": "overviews, 60 m NDVI"}
 SKIP_NOTES = {
@@ -18,7 +22,7 @@ SKIP_NOTES = {
 
 
 def _chunks_text(spec: dict[str, Any]) -> str:
-    if spec.get("toolkit_chunk", spec["chunk"]) is None:
+    if toolkit_chunk(spec) is None:
         return (f"{spec['chunk']} px for the peers, the toolkit's default for dw.load (bands of whole rows, "
                 "512 px tall)")
     return f"{spec['chunk']} px"

@@ -23,7 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.common import PROCESS_START, Counters, emit, forget_remote_files, peak_rss_mb
+from bench.common import PROCESS_START, Counters, emit, forget_remote_files, peak_rss_mb, toolkit_chunk
 
 Result = dict[str, Any]
 #: The floor's GDAL settings: GDAL's advice for cloud-optimized files (no directory listing, HTTP/2
@@ -40,9 +40,8 @@ def _dinamis(spec: dict[str, Any], case: dict[str, Any]) -> Result:
     import dinamis_widgets as dw
 
     item = pystac.Item.from_dict(spec["item"])
-    kw: dict[str, Any] = {}
-    if spec.get("toolkit_chunk", spec["chunk"]) is not None:  # else the toolkit's default chunks
-        kw["chunks"] = spec.get("toolkit_chunk", spec["chunk"])
+    chunk = toolkit_chunk(spec)
+    kw: dict[str, Any] = {} if chunk is None else {"chunks": chunk}
     if case.get("geojson"):
         kw["aoi"] = case["geojson"]
     if case.get("resolution"):
