@@ -152,6 +152,7 @@ def write_cog(
     bands: int = 4,
     blocksize: int = 256,
     seed: int = 0,
+    height: int | None = None,
 ) -> Path:
     """Write a small cloud-optimised GeoTIFF (uint16, tiled, DEFLATE, overviews) for tests.
 
@@ -165,6 +166,8 @@ def write_cog(
         Width and height, number of bands, tile size.
     seed
         Seed of the noise.
+    height
+        Height, when it is not ``size``.
 
     Returns
     -------
@@ -178,13 +181,14 @@ def write_cog(
     from rasterio.io import MemoryFile
 
     rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:size, 0:size]
+    rows = size if height is None else height
+    yy, xx = np.mgrid[0:rows, 0:size]
     data = np.stack(
-        [((xx + yy * (b + 1)) % 2048 + rng.integers(0, 2048, (size, size))) for b in range(bands)]
+        [((xx + yy * (b + 1)) % 2048 + rng.integers(0, 2048, (rows, size))) for b in range(bands)]
     ).astype("uint16")
     path.parent.mkdir(parents=True, exist_ok=True)
     with MemoryFile() as memfile, memfile.open(
-        driver="GTiff", width=size, height=size, count=bands, dtype="uint16",
+        driver="GTiff", width=size, height=rows, count=bands, dtype="uint16",
         crs="EPSG:32631", transform=Affine(6, 0, 500_000, 0, -6, 4_900_000), nodata=0,
     ) as mem:
         mem.write(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from datetime import UTC, datetime
 from typing import Any
 
 import cloudpickle
@@ -21,6 +22,7 @@ from dinamis_widgets.signing.client import Signer
 from dinamis_widgets.signing.dispatch import sign
 from dinamis_widgets.twin.scenes import expected_bands
 from tests.helpers import bytes_served_by, native_window
+from tests.servers import write_cog
 
 pytestmark = [pytest.mark.filterwarnings("ignore::PendingDeprecationWarning"),
               pytest.mark.filterwarnings("ignore::DeprecationWarning:odc.geo.*")]
@@ -189,6 +191,44 @@ def test_default_chunks_are_bands_of_whole_rows(twin: Any, spot: list[pystac.Ite
     squares = load(spot[:1], bands=["red", "nir"], resolution="pan", chunks=1024)
     assert squares.red.chunks is not None and squares.red.chunks[2][0] == 1024
     assert default_chunks(1000, 20000) == {"time": 1, "y": 2048, "x": 2048}  # too wide for row bands
+
+
+def _wide_item(path: Any, width: int, height: int) -> pystac.Item:
+    """An item of one 4-band file of ``write_cog`` (6 m pixels, EPSG:32631), its grid declared."""
+    box = [500_000, 4_900_000 - 6 * height, 500_000 + 6 * width, 4_900_000]
+    item = pystac.Item(f"wide-{path.stem}", None, None, datetime(2025, 6, 1, tzinfo=UTC), {})
+    item.add_asset("ms", pystac.Asset(str(path), media_type=pystac.MediaType.COG, extra_fields={
+        "proj:epsg": 32631, "proj:shape": [height, width], "proj:bbox": box,
+        "proj:transform": [6, 0, 500_000, 0, -6, 4_900_000]}))
+    return item
+
+
+@pytest.mark.parametrize("blocksize", [256, 512])
+def test_default_row_bands_follow_the_tile_height_of_the_files(tmp_path: Any, blocksize: int) -> None:
+    """A tall grid wider than 8192 pixels is cut into 256-row bands over files of 256-pixel tiles (half
+    the memory of 512-row bands: docs/decisions/0008) and into 512-row bands over 512-pixel tiles (each
+    tile decoded once); the header read for it is the one the reads use; the pixels are the file's."""
+    import rasterio
+
+    from dinamis_widgets.reading.gdal_io import close_files, reader_stats, reset_reader_stats
+
+    width, height = 9000, 1100
+    path = write_cog(tmp_path / f"wide{blocksize}.tif", size=width, height=height, blocksize=blocksize)
+    close_files()
+    reset_reader_stats()
+    kw: dict[str, Any] = {"bands": ["red", "nir"], "band_map": {"red": ("ms", 1), "nir": ("ms", 4)}}
+    ds = load([_wide_item(path, width, height)], **kw)
+    assert reader_stats().get("tile_probes") == 1
+    assert ds.red.chunks is not None
+    _, ys, xs = ds.red.chunks
+    assert xs == (width,) and ys[0] == blocksize and sum(ys) == height
+    with rasterio.open(path) as src:
+        assert np.array_equal(ds.nir.isel(time=0).values, src.read(4))
+    assert plan([_wide_item(path, width, height)], **kw).chunks[1:] == (blocksize, width)
+    # a grid one band tall, or chunks given: no header read for the chunks
+    reset_reader_stats()
+    load([_wide_item(path, width, height)], chunks=1024, **kw)
+    assert reader_stats().get("tile_probes", 0) == 0
 
 
 def test_overviews_are_read_at_coarse_resolution(twin: Any, spot: list[pystac.Item]) -> None:

@@ -40,6 +40,8 @@ __all__ = ["AssetFacts", "CollectionFacts", "DeclaredBand", "collect_facts", "co
 
 #: Projection v2.0.0, declared on clones that receive a grid.
 PROJECTION_V2 = "https://stac-extensions.github.io/projection/v2.0.0/schema.json"
+#: Projection v1.1.0 (``proj:epsg``), declared on clones that use its fields without declaring it.
+PROJECTION_V1 = "https://stac-extensions.github.io/projection/v1.1.0/schema.json"
 _NOT_RASTER_ROLES = {"thumbnail", "overview", "metadata"}
 _RASTER_SUFFIXES = (".tif", ".tiff", ".jp2", ".img", ".vrt")
 
@@ -215,12 +217,26 @@ def _raster_bands(asset: AssetFacts) -> list[dict[str, Any]]:
     return out
 
 
+def _declare_projection(item: pystac.Item) -> None:
+    """Declare the projection extension on an item whose fields use it undeclared (v1 for ``proj:epsg``)."""
+    if any("/projection/" in e for e in item.stac_extensions):
+        return
+    keys = {k for d in (item.properties, *(a.extra_fields for a in item.assets.values())) for k in d
+            if k.startswith("proj:")}
+    if keys:
+        version = PROJECTION_V1 if "proj:epsg" in keys else PROJECTION_V2
+        item.stac_extensions = [*item.stac_extensions, version]
+
+
 def complete_items(items: Sequence[pystac.Item], facts: Mapping[str, CollectionFacts],
                    files: Mapping[str, FileFacts], assets: Mapping[str, set[str]]) -> None:
     """Write into the clones what odc-stac needs and cannot be told by configuration: the band count of
     multi-band assets that declare no ``bands``/``raster:bands`` (with data type and nodata), and the
-    grid of the files probed. ``assets``: the asset keys the load reads, by collection."""
+    grid of the files probed, and the projection extension of items that give ``proj:`` fields without
+    declaring it (odc-stac reads no grid from those). ``assets``: the asset keys the load reads, by
+    collection."""
     for item in items:
+        _declare_projection(item)
         coll = facts.get(collection_key(item))
         if coll is None:
             continue

@@ -21,6 +21,7 @@ from ..errors import InputError, LoadError, NotSignableError, quote
 from ..signing.dispatch import EXPIRY_FIELD
 from ..signing.rules import explain_signability, warn_unverified
 from ..signing.urls import unsigned_url
+from .asset_facts import collection_key
 from .options import Resolution
 
 if TYPE_CHECKING:
@@ -68,6 +69,8 @@ def as_items(items: Any) -> list[pystac.Item]:
         for asset in item.assets.values():
             asset.href = unsigned_url(asset.href)
             asset.extra_fields.pop(EXPIRY_FIELD, None)
+        if not item.collection_id:  # odc-stac finds the configuration of an item by its collection id
+            item.collection_id = collection_key(item)
         out.append(item)
     if not out:
         raise LoadError("Nothing to load: the list of items is empty. Search with a larger AOI or dates.")

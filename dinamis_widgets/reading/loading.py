@@ -79,6 +79,7 @@ from .options import (
     default_chunks,
     norm_bands,
     norm_chunks,
+    short_bands_possible,
 )
 
 if TYPE_CHECKING:
@@ -88,13 +89,15 @@ if TYPE_CHECKING:
     from .band_names import BandRef, BandResolution
     from .driver import ReadConfig, SigningReaderDriver
     from .finishing import Finishing
+    from .guards import CubeEstimate
 
 __all__ = ["PreparedLoad", "load", "prepare_load"]
 
 
 @dataclass(frozen=True)
 class PreparedLoad:
-    """Everything :func:`load` computed before handing over to odc-stac (no IO). Used by
+    """Everything :func:`load` computed before handing over to odc-stac (no IO but headers: see
+    :func:`prepare_load`). Used by
     :func:`~dinamis_widgets.plan`."""
 
     items: tuple[Any, ...]
@@ -177,10 +180,26 @@ def _float_kwargs(opts: LoadOptions, kwargs: dict[str, Any]) -> None:
     kwargs.setdefault("nodata", float("nan"))
 
 
+def _default_chunks(estimate: CubeEstimate | None, band_plan: Mapping[str, Sequence[int]],
+                    config: ReadConfig) -> dict[str, int]:
+    """:func:`~.options.default_chunks` of the load's grid; for a grid that 256-row bands could cut, with the
+    tile height of the first file read (:func:`~.probe.tile_rows`: one header, which its reads reuse)."""
+    if estimate is None:
+        return norm_chunks(None)
+    height, width = estimate.shape[1:]
+    tile = None
+    if short_bands_possible(height, width) and band_plan:
+        from .probe import tile_rows
+
+        tile = tile_rows(next(iter(band_plan)), config, estimate.resolution)
+    return default_chunks(height, width, tile)
+
+
 def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
                  **arguments: Unpack[LoadArguments]) -> PreparedLoad:
     """Validate and resolve the arguments of :func:`load`: bands, masks, grid, reader (no IO but the
-    headers of files whose items declare no grid or band count). See :func:`load`."""
+    headers of files whose items declare no grid or band count, and the first file's, for its tile height,
+    when no chunks are given and the grid is tall). See :func:`load`."""
     import warnings
 
     from ..signing.validity import parse_validity
@@ -248,9 +267,9 @@ def prepare_load(items: Any, bands: str | Sequence[str] | None = None,
     if aoi_geom is not None:
         kwargs["geopolygon"] = aoi_geom
     estimate = check_extent(parsed.parsed, names, kwargs, limit=opts.max_cube_bytes)
-    if kwargs["chunks"] is None:  # none named: row bands of the output grid (or squares where it is wide)
-        kwargs["chunks"] = default_chunks(*estimate.shape[1:]) if estimate is not None else norm_chunks(None)
     band_plan = parsed.band_plan(names)
+    if kwargs["chunks"] is None:  # none named: row bands of the output grid (or squares where it is wide)
+        kwargs["chunks"] = _default_chunks(estimate, band_plan, config)
     driver = SigningReaderDriver(config, band_plan, finishing if finishing.to_float else None)
     sources = resolution.describe()
     parameters = {
@@ -279,7 +298,7 @@ def _with_provenance(ds: xr.Dataset, prepared: PreparedLoad) -> xr.Dataset:
     hrefs = [h for h in prepared.hrefs if not is_signed(h)]
     ds.attrs.update({
         "dinamis_items": [it.id for it in prepared.items],
-        "dinamis_collections": sorted({it.collection_id or "" for it in prepared.items} - {""}),
+        "dinamis_collections": sorted({it.collection_id or "" for it in prepared.items} - {"", "_"}),
         "dinamis_hrefs": hrefs,
         "dinamis_load": mask_signatures(json.dumps(_jsonable(prepared.parameters), sort_keys=True)),
         "dinamis_version": __version__,
@@ -314,9 +333,9 @@ def load(items: Any, bands: str | Sequence[str] | None = None,
     crs
         Output CRS (``"EPSG:32630"``...); default: the items' most common CRS.
     chunks
-        Chunk side in pixels, or ``{"x": .., "y": .., "time": ..}``; default: bands of whole rows, 512
-        pixels tall (two rows of the files' 256-pixel tiles), or 2048-pixel squares for grids wider than
-        16384 pixels (:func:`~.options.default_chunks`).
+        Chunk side in pixels, or ``{"x": .., "y": .., "time": ..}``; default: bands of whole rows, 256
+        pixels tall over files of 256-pixel tiles (the first file's header says), 512 otherwise, or
+        2048-pixel squares for grids wider than 16384 pixels (:func:`~.options.default_chunks`).
     groupby
         ``"solar_day"`` (default: one time step per day, items of a day mosaicked), ``"time"``, ``"id"``,
         a property name or a callable (as odc-stac).

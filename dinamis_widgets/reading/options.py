@@ -39,6 +39,7 @@ __all__ = [
     "default_chunks",
     "norm_bands",
     "norm_chunks",
+    "short_bands_possible",
 ]
 
 #: Common names of the bands of DINAMIS products (``eo:bands``).
@@ -48,8 +49,12 @@ DEFAULT_BANDS = ("red", "green", "blue", "nir")
 #: Default chunk side, in output pixels (a multiple of the 256-pixel tiles of the COGs), where row bands
 #: (:func:`default_chunks`) would be too wide.
 DEFAULT_CHUNK = 2048
-#: Height of the default row bands, in output pixels: two tile rows of 256-pixel tiles, one of 512.
+#: Height of the default row bands, in output pixels, where the files' tile height is not known: two tile
+#: rows of 256-pixel tiles, one of 512.
 ROW_BAND = 512
+#: Height of the default row bands over files whose tiles are at most this tall in output pixels (and
+#: divide it): half the memory of a :data:`ROW_BAND`, each tile still decoded once.
+SHORT_ROW_BAND = 256
 #: Most pixels of a default row band: twice those of a DEFAULT_CHUNK square (grids up to 16384 wide).
 _CHUNK_PIXELS = 2 * DEFAULT_CHUNK * DEFAULT_CHUNK
 
@@ -211,21 +216,26 @@ def norm_bands(bands: str | Sequence[str] | None, band_map: Mapping[str, Any] | 
     return out
 
 
-def default_chunks(height: int, width: int) -> dict[str, int]:
+def default_chunks(height: int, width: int, tile_rows: int | None = None) -> dict[str, int]:
     """The chunks of a load that names none, for an output grid of ``height`` x ``width`` pixels.
 
-    Bands of whole rows, :data:`ROW_BAND` tall (taller for narrow grids, up to a
+    Bands of whole rows, :data:`ROW_BAND` tall, or :data:`SHORT_ROW_BAND` over files whose tiles are
+    ``tile_rows`` tall in output pixels when that divides it (taller for narrow grids, up to a
     :data:`DEFAULT_CHUNK` square's pixels), when a row band holds at most twice a square's pixels;
     :data:`DEFAULT_CHUNK` squares otherwise. A COG stores its tiles row by row, so a row band is one
     contiguous run of the file: one request, each tile decoded once, and nothing shared with the chunks
     beside it, which squares need (they hold the decoded rows a row of squares crosses until all of
-    them are made). A whole-scene NDVI mean of the bench scene peaks at 361 MB instead of 465, in less
-    time (docs/decisions/0008). ``x`` is ``-1`` (the whole width, whatever the grid odc-stac makes).
+    them are made). A whole-scene NDVI mean of the bench scene (256-pixel tiles) peaks at ~270 MB with
+    256-row bands, ~350 MB with 512-row ones and 465 MB with squares (docs/decisions/0008). ``x`` is
+    ``-1`` (the whole width, whatever the grid odc-stac makes). A grid at most :data:`ROW_BAND` tall is
+    one band.
 
     Examples
     --------
-    >>> default_chunks(10000, 10000)  # a SPOT scene: 20 bands of 512 rows
+    >>> default_chunks(10000, 10000)  # a SPOT scene, tiles unknown: 20 bands of 512 rows
     {'time': 1, 'y': 512, 'x': -1}
+    >>> default_chunks(10000, 10000, tile_rows=256)  # 256-pixel tiles: 40 bands of 256 rows
+    {'time': 1, 'y': 256, 'x': -1}
     >>> default_chunks(1333, 1333)    # a small area: one chunk
     {'time': 1, 'y': 1333, 'x': -1}
     >>> default_chunks(50000, 40000)  # a wide mosaic: squares
@@ -233,8 +243,24 @@ def default_chunks(height: int, width: int) -> dict[str, int]:
     """
     if width <= 0 or height <= 0 or width * ROW_BAND > _CHUNK_PIXELS:
         return norm_chunks(None)
-    rows = max(ROW_BAND, DEFAULT_CHUNK * DEFAULT_CHUNK // width // ROW_BAND * ROW_BAND)
-    return {"time": 1, "y": min(rows, height), "x": -1}
+    unit = SHORT_ROW_BAND if tile_rows and tile_rows > 0 and SHORT_ROW_BAND % tile_rows == 0 else ROW_BAND
+    rows = max(unit, DEFAULT_CHUNK * DEFAULT_CHUNK // width // unit * unit)
+    return {"time": 1, "y": height if height <= ROW_BAND else min(rows, height), "x": -1}
+
+
+def short_bands_possible(height: int, width: int) -> bool:
+    """Whether :func:`default_chunks` could cut this grid into :data:`SHORT_ROW_BAND` bands (so knowing the
+    files' tile height matters).
+
+    Examples
+    --------
+    >>> [short_bands_possible(*grid) for grid in [(10000, 10000), (400, 10000), (10000, 1000)]]
+    [True, False, False]
+    """
+    if height <= ROW_BAND:
+        return False
+    wide = default_chunks(height, width)
+    return wide["x"] == -1 and default_chunks(height, width, SHORT_ROW_BAND)["y"] < wide["y"]
 
 
 def norm_chunks(chunks: int | Mapping[str, int] | None) -> dict[str, int]:

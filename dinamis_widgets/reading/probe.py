@@ -22,9 +22,9 @@ import rasterio
 
 from ..errors import LoadError, mask_signatures
 from .driver import ReadConfig
-from .gdal_io import count, is_read_error, opened_dataset
+from .gdal_io import count, is_read_error, opened_dataset, pooled
 
-__all__ = ["FileFacts", "probe_files"]
+__all__ = ["FileFacts", "probe_files", "tile_rows"]
 
 
 @dataclass(frozen=True)
@@ -79,3 +79,27 @@ def probe_files(hrefs: Iterable[str], config: ReadConfig) -> dict[str, FileFacts
         return {}
     with ThreadPoolExecutor(max_workers=min(8, len(todo))) as pool:
         return dict(zip(todo, pool.map(lambda h: _probe(h, config), todo), strict=True))
+
+
+def tile_rows(href: str, config: ReadConfig, resolution: float) -> int | None:
+    """The height of ``href``'s tiles in pixels of an output grid of ``resolution`` (units of its CRS), or
+    None if its header cannot be read now (the reads will retry and say why).
+
+    Read through the pool of open files the reads use, on the URL they will be signed with: the reads
+    that follow take this open file, header included, instead of fetching it again. One attempt, no
+    retries: it is a hint for the chunks, and a load must not wait on it. A file that cannot be signed
+    raises the signer's error (the reads could not sign it either).
+    """
+    url = config.get_signer().resign_url(href, config.validity).href
+    try:
+        with rasterio.Env(**{**config.env, "GDAL_HTTP_MAX_RETRY": "0"}), pooled(href, url, 0) as rdr:
+            height = int(rdr.block_shapes[0][0])
+            file_res = abs(float(rdr.transform.e))
+    except Exception as exc:
+        if not is_read_error(exc):
+            raise
+        return None
+    count("tile_probes")
+    if resolution <= 0 or file_res <= 0:
+        return None
+    return max(1, round(height * file_res / resolution))

@@ -45,6 +45,7 @@ from typing import Any
 
 import rasterio.errors
 import requests
+import urllib3
 from rasterio.abc import MultiByteRangeResourceContainer
 
 __all__ = ["BLOCK", "CACHE_BYTES", "HEAD_BYTES", "RangedFiles", "cached_range", "checked", "clear_cache",
@@ -132,11 +133,15 @@ def fetch_range(url: str, start: int, stop: int) -> tuple[bytes, int]:
         status: int | None = None
         try:
             with _session().get(url, headers={"Range": f"bytes={start}-{stop - 1}"}, timeout=timeout,
-                                stream=False) as r:
+                                stream=True) as r:
                 status = r.status_code
+                if status not in (200, 206):
+                    _ = r.content  # a short answer, read whole: the connection goes back to the pool
                 if status == 206:
                     size = int(r.headers.get("Content-Range", "/0").rsplit("/", 1)[-1])
-                    data = r.content
+                    # the body in one read, into one buffer (``r.content`` joins 10 kB pieces: twice the
+                    # run's size at once, a run being up to a tile row of the file)
+                    data = r.raw.read(decode_content=True)
                     if len(data) == min(stop, size) - start:
                         return data, size
                     detail = f"{len(data)} bytes received for {min(stop, size) - start}"
@@ -150,7 +155,8 @@ def fetch_range(url: str, start: int, stop: int) -> tuple[bytes, int]:
                     detail = r.reason or ""
                     if status not in _RETRY_STATUSES:
                         raise _io_error(status, detail)
-        except requests.RequestException as exc:  # reset, timeout, body cut short (ChunkedEncodingError)
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            # reset, timeout, body cut short (urllib3's errors: the body is read from ``r.raw``)
             detail = type(exc).__name__
         if attempt >= retries:
             raise _io_error(status, f"{detail}, after {attempt + 1} attempts")
@@ -340,7 +346,7 @@ class RangedFile:
 
     def get_byte_ranges(self, offsets: list[int], sizes: list[int]) -> list[bytes]:
         """The bytes of each range, fetched with one request per run of contiguous ranges."""
-        out: list[bytes] = [bytes(n) for n in sizes]
+        out: list[bytes] = [b""] * len(sizes)
         try:
             for start, stop, idx in merge_runs(offsets, sizes):
                 data = cached_range(self.url, start, stop)
@@ -348,6 +354,7 @@ class RangedFile:
                     out[i] = data[offsets[i] - start:offsets[i] - start + sizes[i]]
         except Exception as exc:  # never into GDAL: zeros, and the failure raised by checked()
             _record(exc)
+            out = [o if len(o) == n else bytes(n) for o, n in zip(out, sizes, strict=True)]
         return out
 
 
