@@ -119,7 +119,8 @@ def test_a_mask_read_meeting_an_expired_signature_is_signed_again(twin: Any, clo
     base = Signer.from_settings()
     signer = StaleFirst({href: expired_signature(twin, href)}, endpoint=base.endpoint,
                          signable_hosts=base.signable_hosts)
-    ds = load([cloudy], bands=["red", "nir"], mask="clouds", signer=signer)
+    one_chunk = {"time": 1, "y": -1, "x": -1}  # one read meets the expired signature
+    ds = load([cloudy], bands=["red", "nir"], mask="clouds", signer=signer, chunks=one_chunk)
     values = strict_ndvi(ds)
     assert reader_stats()["retries"] == 1 and signer.forced == 1
     truth, clouds = sc.expected_ndvi(cloudy.id), sc.expected_clouds(cloudy.id)

@@ -4,6 +4,7 @@ without signatures, no read before compute, overviews, and the plan's byte estim
 from __future__ import annotations
 
 import json
+import os
 import pickle
 from datetime import UTC, datetime
 from typing import Any
@@ -174,8 +175,8 @@ def test_resolution_names_and_chunks(twin: Any, spot: list[pystac.Item]) -> None
 
 def test_default_chunks_are_bands_of_whole_rows(twin: Any, spot: list[pystac.Item]) -> None:
     """Without ``chunks``, the cube is cut into bands of whole rows (one contiguous run of each COG), 512 rows
-    tall where the grid is wide, taller where it is narrow (up to a 2048 x 2048 square's pixels); the plan
-    says the same; chunks given are kept."""
+    tall where the grid is wide, taller where it is narrow (up to a 2048 x 2048 square's pixels), and at
+    least one band per core; the plan says the same; chunks given are kept."""
     for resolution in ("ms", "pan", 0.5):  # 500, 2000 and 6000 pixels wide
         ds = load(spot[:1], bands=["red", "nir"], resolution=resolution)
         ny, nx = ds.sizes["y"], ds.sizes["x"]
@@ -183,7 +184,9 @@ def test_default_chunks_are_bands_of_whole_rows(twin: Any, spot: list[pystac.Ite
         _, ys, xs = ds.red.chunks
         assert xs == (nx,), "one chunk across the whole width"
         assert sum(ys) == ny and set(ys[:-1]) <= {ys[0]}
-        assert ys[0] == min(ny, max(512, 2048 * 2048 // nx // 512 * 512))  # a multiple of 512, or all rows
+        rows = min(ny, max(512, 2048 * 2048 // nx // 512 * 512))  # a multiple of 512, or all rows
+        wanted = min(os.cpu_count() or 1, ny // 256)  # but a band per core, each at least 256 rows
+        assert ys[0] == (rows if -(-ny // rows) >= wanted else -(-ny // wanted))
         p = plan(spot[:1], bands=["red", "nir"], resolution=resolution)
         assert p.chunks[1:] == (ys[0], nx)
     fine = load(spot[:1], bands=["red", "nir"], resolution=0.5)  # wide: 512-row bands

@@ -146,3 +146,37 @@ def test_ranged_reads_can_be_turned_off(twin: Any, scene: pystac.Item,
         with opened_dataset(url) as rdr:
             assert rdr.name.startswith("/vsicurl/") == (setting == "0"), rdr.name
         assert twin.store_stats()["by_status"].get("200", 0) == probes, (setting, twin.store_stats())
+
+
+def test_overlapping_runs_fetch_only_what_the_cache_lacks(twin: Any, scene: pystac.Item) -> None:
+    """Two chunks reading the tile row at their seam: the second run fetches only its part not held, also
+    when both ask at once (one waits for the other); the bytes are the file's."""
+    href = scene.assets["multispectral"].href
+    url = Signer.from_settings().sign_url(href).href
+    local = (Path(twin.scenes.data_root) / urlsplit(href).path.lstrip("/")).read_bytes()
+    a, b, c = 100_000, 300_000, 500_000
+    clear_gdal_cache()
+    twin.reset_store_stats()
+    assert ranged_files.cached_range(url, a, b + 50_000) == local[a:b + 50_000]
+    assert ranged_files.cached_range(url, b, c) == local[b:c]  # its first 50 kB are held
+    stats = twin.store_stats()
+    assert stats["requests"] == 2 and stats["bytes_served"] == c - a, stats
+    # a run whose both ends are held: one request for the middle
+    clear_gdal_cache()
+    ranged_files.cached_range(url, 0, 20_000)
+    ranged_files.cached_range(url, 60_000, 80_000)
+    twin.reset_store_stats()
+    assert ranged_files.cached_range(url, 10_000, 70_000) == local[10_000:70_000]
+    assert twin.store_stats()["bytes_served"] == 40_000
+    # at the end of the file: what there is
+    size = len(local)
+    assert ranged_files.cached_range(url, size - 1_000, size + 5_000) == local[size - 1_000:]
+    # at once, from 8 threads asking overlapping runs: every byte fetched once
+    for _ in range(3):
+        clear_gdal_cache()
+        twin.reset_store_stats()
+        runs = [(k * 90_000, k * 90_000 + 120_000) for k in range(8)]
+        with ThreadPoolExecutor(8) as pool:
+            got = list(pool.map(lambda r: ranged_files.cached_range(url, *r), runs))
+        assert got == [local[s:e] for s, e in runs]
+        assert twin.store_stats()["bytes_served"] == runs[-1][1], twin.store_stats()

@@ -186,13 +186,13 @@ def _default_chunks(estimate: CubeEstimate | None, band_plan: Mapping[str, Seque
     tile height of the first file read (:func:`~.probe.tile_rows`: one header, which its reads reuse)."""
     if estimate is None:
         return norm_chunks(None)
-    height, width = estimate.shape[1:]
+    steps, height, width = estimate.shape
     tile = None
     if short_bands_possible(height, width) and band_plan:
         from .probe import tile_rows
 
         tile = tile_rows(next(iter(band_plan)), config, estimate.resolution)
-    return default_chunks(height, width, tile)
+    return default_chunks(height, width, tile, steps=steps)
 
 
 def prepare_load(items: Any, bands: str | Sequence[str] | None = None,

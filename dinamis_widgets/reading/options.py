@@ -13,6 +13,7 @@ True
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
@@ -216,7 +217,8 @@ def norm_bands(bands: str | Sequence[str] | None, band_map: Mapping[str, Any] | 
     return out
 
 
-def default_chunks(height: int, width: int, tile_rows: int | None = None) -> dict[str, int]:
+def default_chunks(height: int, width: int, tile_rows: int | None = None, *, cores: int | None = None,
+                   steps: int = 1) -> dict[str, int]:
     """The chunks of a load that names none, for an output grid of ``height`` x ``width`` pixels.
 
     Bands of whole rows, :data:`ROW_BAND` tall, or :data:`SHORT_ROW_BAND` over files whose tiles are
@@ -230,13 +232,22 @@ def default_chunks(height: int, width: int, tile_rows: int | None = None) -> dic
     ``-1`` (the whole width, whatever the grid odc-stac makes). A grid at most :data:`ROW_BAND` tall is
     one band.
 
+    A cube of fewer chunks than ``cores`` (the machine's, by default) over its ``steps`` time steps is cut
+    into more bands, each at least :data:`SHORT_ROW_BAND` tall, so that every core decodes: a 60 m NDVI
+    of a SPOT scene (1000 x 1000) is two bands on two cores (the tile row at their seam is fetched once,
+    :func:`~.ranged_files.cached_range`).
+
     Examples
     --------
     >>> default_chunks(10000, 10000)  # a SPOT scene, tiles unknown: 20 bands of 512 rows
     {'time': 1, 'y': 512, 'x': -1}
     >>> default_chunks(10000, 10000, tile_rows=256)  # 256-pixel tiles: 40 bands of 256 rows
     {'time': 1, 'y': 256, 'x': -1}
-    >>> default_chunks(1333, 1333)    # a small area: one chunk
+    >>> default_chunks(1333, 1333, cores=1)    # a small area, one core: one chunk
+    {'time': 1, 'y': 1333, 'x': -1}
+    >>> default_chunks(1333, 1333, cores=2)    # two cores: two bands
+    {'time': 1, 'y': 667, 'x': -1}
+    >>> default_chunks(1333, 1333, cores=2, steps=2)    # two dates already make two chunks
     {'time': 1, 'y': 1333, 'x': -1}
     >>> default_chunks(50000, 40000)  # a wide mosaic: squares
     {'time': 1, 'y': 2048, 'x': 2048}
@@ -245,7 +256,12 @@ def default_chunks(height: int, width: int, tile_rows: int | None = None) -> dic
         return norm_chunks(None)
     unit = SHORT_ROW_BAND if tile_rows and tile_rows > 0 and SHORT_ROW_BAND % tile_rows == 0 else ROW_BAND
     rows = max(unit, DEFAULT_CHUNK * DEFAULT_CHUNK // width // unit * unit)
-    return {"time": 1, "y": height if height <= ROW_BAND else min(rows, height), "x": -1}
+    rows = height if height <= ROW_BAND else min(rows, height)
+    cores = cores if cores is not None else (os.cpu_count() or 1)
+    wanted = min(-(-cores // max(1, steps)), height // SHORT_ROW_BAND)
+    if -(-height // rows) < wanted:
+        rows = -(-height // wanted)
+    return {"time": 1, "y": rows, "x": -1}
 
 
 def short_bands_possible(height: int, width: int) -> bool:

@@ -195,23 +195,55 @@ def _recall(url: str, start: int, stop: int) -> bytes | None:
     return None
 
 
+def _cached_ends(url: str, start: int, stop: int) -> tuple[bytes, bytes, int, int]:
+    """What the cache holds of the ends of ``start:stop``: the bytes of its start and of its end, and the
+    part between them that is not held (``head_stop``, ``tail_start``)."""
+    head, tail = b"", b""
+    with _cache_lock:
+        for (u, s), data in _runs.items():
+            if u != url:
+                continue
+            if s <= start < s + len(data) and s + len(data) - start > len(head):
+                head = data[start - s:min(stop, s + len(data)) - s]
+            if s < stop <= s + len(data) and stop - max(s, start) > len(tail):
+                tail = data[max(s, start) - s:stop - s]
+    head_stop = start + len(head)
+    tail = tail[max(0, head_stop - (stop - len(tail))):]
+    return head, tail, head_stop, stop - len(tail)
+
+
+def _fetch_missing(url: str, start: int, stop: int) -> bytes:
+    """Bytes ``start:stop`` of ``url``: the ends the cache holds, and one request for the rest."""
+    head, tail, mid_start, mid_stop = _cached_ends(url, start, stop)
+    if mid_start >= mid_stop:
+        return head + tail
+    mid, _ = fetch_range(url, mid_start, mid_stop)
+    if len(mid) < mid_stop - mid_start:  # the end of the file
+        return head + mid
+    return head + mid + tail if head or tail else mid
+
+
 def cached_range(url: str, start: int, stop: int) -> bytes:
-    """Bytes ``start:stop`` of ``url``, from the cache of fetched runs or fetched (and kept); threads asking
-    for the same run at once make one request."""
-    key = (url, start, stop)
+    """Bytes ``start:stop`` of ``url``, from the cache of fetched runs or fetched (and kept).
+
+    A thread asking for bytes that another thread is fetching waits for it, and only the part the cache
+    does not hold is fetched: two chunks reading the tile row at their seam fetch it once.
+    """
     while True:
         data = _recall(url, start, stop)
         if data is not None:
             return data
+        key = (url, start, stop)
         with _cache_lock:
-            waiting = _in_flight.get(key)
+            waiting = next((event for (u, s, e), event in _in_flight.items()
+                            if u == url and s < stop and start < e), None)
             if waiting is None:
                 done = _in_flight[key] = threading.Event()
         if waiting is not None:
             waiting.wait()
             continue  # its bytes are cached now (or it failed: fetch again)
         try:
-            data, _ = fetch_range(url, start, stop)
+            data = _fetch_missing(url, start, stop)
             _remember(url, start, data)
             return data
         finally:
