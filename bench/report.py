@@ -24,7 +24,7 @@ SKIP_NOTES = {
 def _chunks_text(spec: dict[str, Any]) -> str:
     if toolkit_chunk(spec) is None:
         return (f"{spec['chunk']} px for the peers, the toolkit's default for dw.load (bands of whole rows, "
-                "512 px tall)")
+                "256 px tall over 256-px tiles, 512 otherwise, at least one band per core)")
     return f"{spec['chunk']} px"
 
 

@@ -334,9 +334,9 @@ class _HandlePool:
     """Open rasterio datasets, handed out to one thread at a time, kept for reuse (LRU-bounded).
 
     Handles opened on an older signed URL of the same href are closed when a newer one comes back. Opens
-    of one URL are one at a time (striped locks), so threads opening a file together make one size probe
-    (GDAL's range-less ``GET`` of a presigned URL, ~200 KB sent before GDAL cuts it) and one header read:
-    the later opens find them in GDAL's cache.
+    of one URL through ``/vsicurl/`` are one at a time (striped locks): threads opening a file together
+    make one size probe and one header read (GDAL's cache). Presigned URLs read by :mod:`.ranged_files`
+    open at once: it fetches their header once for all the threads that ask.
     """
 
     def __init__(self, max_idle: int = 64) -> None:
@@ -350,7 +350,8 @@ class _HandlePool:
         key = (uri, url, level)
         rdr = self._take(key)
         if rdr is None:
-            with self._opening[hash(url) % len(self._opening)]:
+            serial = not (ranged_files.is_presigned(url) and _ranged_reads())
+            with self._opening[hash(url) % len(self._opening)] if serial else contextlib.nullcontext():
                 rdr = open_dataset(url, level)
             count("opens")
         ok = False
