@@ -144,9 +144,10 @@ def test_a_read_failing_twice_raises_with_the_signature_masked(twin: Any, spot: 
 
 
 def _faults_at_rates(seed: int) -> list[dict[str, Any]]:
-    """A slowed store (so that signatures expire mid-computation) that also fails at rates."""
+    """A slowed store (so that signatures expire mid-computation: 0.4 s per request made a computation
+    of 5.9 s once the reader opened files at once, under the 6 s checked) that also fails at rates."""
     return [
-        {"kind": "latency", "seconds": 0.4, "match": "_MS.tif"},
+        {"kind": "latency", "seconds": 0.6, "match": "_MS.tif"},
         {"kind": "error", "status": 503, "retry_after": None, "probability": 0.10, "seed": seed},
         {"kind": "reset", "probability": 0.05, "seed": seed},
         {"kind": "truncate", "probability": 0.02, "seed": seed},
