@@ -175,8 +175,9 @@ def plan(items: Any, bands: str | Sequence[str] | None = None, *, estimate: bool
     """Tell what :func:`~dinamis_widgets.load` will build and fetch, before reading any pixel.
 
     Takes the arguments of :func:`~dinamis_widgets.load`. The output grid, chunks and tasks come from
-    the lazy cube (no IO); the bytes to fetch come from each file's tile index, read through a signed URL
-    (the header only: a few small range requests per file), at the overview level the load will use.
+    the lazy cube (no IO but the headers :func:`~dinamis_widgets.load` reads); the bytes to fetch come
+    from each file's tile index, read through a signed URL (the header only: a few small range requests
+    per file), at the overview level the load will use.
     The plan also says where each band comes from (declared, a table, an assumed band order), what is
     scaled and which masks are read (``mask="clouds"``: a mask file is one more read per chunk, counted
     in the bytes).
@@ -187,8 +188,8 @@ def plan(items: Any, bands: str | Sequence[str] | None = None, *, estimate: bool
         As :func:`~dinamis_widgets.load`.
     estimate
         Read the files' tile indexes to estimate the bytes (False: no IO, bytes left at 0, except the
-        headers of files whose items give no grid or band count, as :func:`~dinamis_widgets.load` reads
-        them).
+        headers :func:`~dinamis_widgets.load` reads too: files whose items give no grid or band count,
+        and the first file's, for its tile height, when no ``chunks`` are given and the grid is tall).
 
     Returns
     -------
