@@ -185,8 +185,8 @@ def test_default_chunks_are_bands_of_whole_rows(twin: Any, spot: list[pystac.Ite
         assert xs == (nx,), "one chunk across the whole width"
         assert sum(ys) == ny and set(ys[:-1]) <= {ys[0]}
         rows = min(ny, max(512, 2048 * 2048 // nx // 512 * 512))  # a multiple of 512, or all rows
-        wanted = min(os.cpu_count() or 1, ny // 256)  # but a band per core, each at least 256 rows
-        assert ys[0] == (rows if -(-ny // rows) >= wanted else -(-ny // wanted))
+        wanted = min(os.cpu_count() or 1, ny // 256)  # but a band per core, each a multiple of 512 rows
+        assert ys[0] == (rows if -(-ny // rows) >= wanted else max(512, -(-ny // wanted) // 512 * 512))
         p = plan(spot[:1], bands=["red", "nir"], resolution=resolution)
         assert p.chunks[1:] == (ys[0], nx)
     fine = load(spot[:1], bands=["red", "nir"], resolution=0.5)  # wide: 512-row bands

@@ -233,8 +233,9 @@ def default_chunks(height: int, width: int, tile_rows: int | None = None, *, cor
     one band.
 
     A cube of fewer chunks than ``cores`` (the machine's, by default) over its ``steps`` time steps is cut
-    into more bands, each at least :data:`SHORT_ROW_BAND` tall, so that every core decodes: a 60 m NDVI
-    of a SPOT scene (1000 x 1000) is two bands on two cores (the tile row at their seam is fetched once,
+    into more bands, each still a whole number of bands of the height above (a tile row is never split
+    between chunks, whatever the number of cores), so that every core decodes: a 60 m NDVI of a SPOT
+    scene (1000 x 1000) is two bands on two cores (the tile row at their seam is fetched once,
     :func:`~.ranged_files.cached_range`).
 
     Examples
@@ -245,8 +246,10 @@ def default_chunks(height: int, width: int, tile_rows: int | None = None, *, cor
     {'time': 1, 'y': 256, 'x': -1}
     >>> default_chunks(1333, 1333, cores=1)    # a small area, one core: one chunk
     {'time': 1, 'y': 1333, 'x': -1}
-    >>> default_chunks(1333, 1333, cores=2)    # two cores: two bands
-    {'time': 1, 'y': 667, 'x': -1}
+    >>> default_chunks(1333, 1333, cores=2)    # two cores: bands of 512 rows
+    {'time': 1, 'y': 512, 'x': -1}
+    >>> default_chunks(10000, 10000, cores=64)  # many cores: never below a band of 512
+    {'time': 1, 'y': 512, 'x': -1}
     >>> default_chunks(1333, 1333, cores=2, steps=2)    # two dates already make two chunks
     {'time': 1, 'y': 1333, 'x': -1}
     >>> default_chunks(50000, 40000)  # a wide mosaic: squares
@@ -260,7 +263,7 @@ def default_chunks(height: int, width: int, tile_rows: int | None = None, *, cor
     cores = cores if cores is not None else (os.cpu_count() or 1)
     wanted = min(-(-cores // max(1, steps)), height // SHORT_ROW_BAND)
     if -(-height // rows) < wanted:
-        rows = -(-height // wanted)
+        rows = max(unit, -(-height // wanted) // unit * unit)
     return {"time": 1, "y": rows, "x": -1}
 
 
@@ -275,8 +278,8 @@ def short_bands_possible(height: int, width: int) -> bool:
     """
     if height <= ROW_BAND:
         return False
-    wide = default_chunks(height, width)
-    return wide["x"] == -1 and default_chunks(height, width, SHORT_ROW_BAND)["y"] < wide["y"]
+    wide = default_chunks(height, width, cores=1)  # the bands' own height, before any split per core
+    return wide["x"] == -1 and default_chunks(height, width, SHORT_ROW_BAND, cores=1)["y"] < wide["y"]
 
 
 def norm_chunks(chunks: int | Mapping[str, int] | None) -> dict[str, int]:
